@@ -1,0 +1,28 @@
+"""The clinical triage engine: plain Python, no Django. Answers and age in, a decision out.
+
+from triage.engine import evaluate
+decision = evaluate(answers, age=42)
+"""
+
+from .advice import ADVICE, Advice, advice_catalog
+from .decision import Decision, Reason, evaluate
+from .red_flags import RedFlag
+from .rules import RULES, RULES_BY_ID, Rule
+from .startback import StartBack, score_startback
+from .vocabulary import RULESET_VERSION
+
+__all__ = [
+    "ADVICE",
+    "RULES",
+    "RULESET_VERSION",
+    "RULES_BY_ID",
+    "Advice",
+    "Decision",
+    "Reason",
+    "RedFlag",
+    "Rule",
+    "StartBack",
+    "advice_catalog",
+    "evaluate",
+    "score_startback",
+]
