@@ -26,6 +26,7 @@ IMAGING = ("none", "xray", "mri_lumbar", "mri_whole_spine", "ct")
 
 RISKS = ("low", "medium", "high")
 RED_FLAG_LEVELS = ("weak", "urgent", "emergency")
+RED_FLAG_STATUSES = ("present", "unanswered")
 
 SEXES = ("female", "male", "other", "unknown")
 

@@ -1,0 +1,112 @@
+"""One error format for every 4xx, produced in one place.
+
+    {"status": 400, "code": "invalid", "message": "...",
+     "errors": [{"field": "answers.pain_score", "code": "max_value", "message": "..."}]}
+
+`field` is the dotted path of the failing input: a body field such as `answers.pain_score`,
+`body` for the request body as a whole, or a header such as `Authorization`.
+Messages never repeat the submitted values, so no patient data leaks into an error.
+"""
+
+from typing import Any
+
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Where a request-level failure lies, when it is not a body field.
+_FIELD_FOR = {
+    exceptions.NotAuthenticated: "Authorization",
+    exceptions.AuthenticationFailed: "Authorization",
+    exceptions.ParseError: "body",
+    exceptions.UnsupportedMediaType: "Content-Type",
+    exceptions.NotAcceptable: "Accept",
+    exceptions.MethodNotAllowed: "method",
+    exceptions.NotFound: "path",
+}
+
+_MESSAGES = {
+    exceptions.ParseError: "The body is not valid JSON.",
+    exceptions.NotFound: "Nothing was found at this address.",
+}
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with what is already stored."
+    default_code = "conflict"
+
+
+_FIELD_FOR[PayloadTooLarge] = "body"
+
+
+def flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """Turn DRF's nested error detail into a flat list of {field, code, message}."""
+    if isinstance(detail, dict):
+        errors = []
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                errors.extend(flatten(value, path))
+            else:
+                errors.extend(flatten(value, f"{path}.{key}" if path else str(key)))
+        return errors
+    if isinstance(detail, list):
+        errors = []
+        for item in detail:
+            errors.extend(flatten(item, path))
+        return errors
+    code = getattr(detail, "code", None) or "invalid"
+    return [{"field": path or "body", "code": code, "message": str(detail)}]
+
+
+def error_body(status_code: int, code: str, message: str, errors: list[dict]) -> dict:
+    return {"status": status_code, "code": code, "message": message, "errors": errors}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response  # an unexpected error: a 500, logged by Django
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten(exc.detail)
+        body = error_body(response.status_code, "invalid", "Some fields are not valid.", errors)
+    else:
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        message = _MESSAGES.get(type(exc), str(exc.detail))
+        if isinstance(exc, Conflict) and isinstance(exc.detail, dict):
+            errors = flatten(exc.detail)
+            message = "The request conflicts with what is already stored."
+        else:
+            field = _FIELD_FOR.get(type(exc))
+            errors = [{"field": field, "code": code, "message": message}]
+        body = error_body(response.status_code, code, message, errors)
+    response.data = body
+    return response
+
+
+def json_not_found(request, exception=None) -> JsonResponse:
+    message = "Nothing was found at this address."
+    body = error_body(404, "not_found", message, [{"field": "path", "code": "not_found",
+                                                   "message": message}])  # fmt: skip
+    return JsonResponse(body, status=404)
+
+
+def json_server_error(request) -> JsonResponse:
+    message = "Something went wrong on our side; it has been logged."
+    return JsonResponse(error_body(500, "server_error", message, []), status=500)
+
+
+def json_bad_request(request, exception=None) -> JsonResponse:
+    message = "The request could not be understood."
+    body = error_body(400, "bad_request", message, [{"field": "body", "code": "bad_request",
+                                                     "message": message}])  # fmt: skip
+    return JsonResponse(body, status=400)

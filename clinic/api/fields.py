@@ -1,0 +1,77 @@
+"""Strict input fields: JSON types are taken as they are, never coerced.
+
+DRF would accept "1" for an integer or "yes" for a boolean; a clinical answer must not be
+guessed, so anything but the exact JSON type is refused with the field named.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data is True or data is False:
+            return data
+        self.fail("invalid")
+
+
+class StrictIntegerField(serializers.IntegerField):
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A choice whose error lists the allowed values and never echoes the input."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(choices, **kwargs)
+        allowed = ", ".join(str(key) for key in self.choices)
+        self.error_messages["invalid_choice"] = f"Must be one of: {allowed}."
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid_choice")
+        return super().to_internal_value(data)
+
+
+class UniqueChoiceListField(serializers.ListField):
+    """A list of distinct choices, kept in the order given."""
+
+    default_error_messages = {"duplicate": "Each value may appear only once."}
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(child=StrictChoiceField(choices), **kwargs)
+
+    def to_internal_value(self, data: Any) -> list:
+        values = super().to_internal_value(data)
+        if len(set(values)) != len(values):
+            self.fail("duplicate")
+        return values
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, reporting them with every other error at once."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        errors: dict[str, Any] = {}
+        value = None
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            errors.update(exc.detail)
+        if isinstance(data, Mapping):
+            for key in data:
+                if key not in self.fields:
+                    errors[str(key)] = [ErrorDetail("This field is not allowed.", "unknown_field")]
+        if errors:
+            raise ValidationError(errors)
+        return value

@@ -1,0 +1,54 @@
+"""OpenAPI pieces shared by every API: the error body and its documented status codes."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="Dotted path of the failing input (`answers.pain_score`), `body`, or a header.",
+    )
+    code = serializers.CharField(help_text="Machine-readable, such as `required` or `max_value`.")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = FieldErrorSerializer(many=True)
+
+
+_WHEN = {
+    400: "Invalid input: each failing field is named.",
+    401: "No API key, or a key that is not valid.",
+    403: "The caller may not do this.",
+    404: "Not found in the caller's branch.",
+    409: "Conflicts with what is stored (the field is named).",
+    413: "The body is larger than the service accepts.",
+    415: "The body is not JSON (`Content-Type: application/json`).",
+    503: "The service cannot reach its database.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(ErrorSerializer, description=_WHEN[code]) for code in codes}
+
+
+READ_ERRORS = (401, 403)
+WRITE_ERRORS = (400, 401, 403, 413, 415)
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "clinic.api.authentication.ApiKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key>`: a reception system's key for one clinic branch.",
+        }

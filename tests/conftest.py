@@ -1,0 +1,59 @@
+import copy
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from clinic.services import api_key_create
+from tests.engine.builders import baseline_answers
+
+
+def date_of_birth_for_age(age: int) -> str:
+    """A birth date giving `age` whole years today (the birthday was yesterday)."""
+    today = timezone.localdate()
+    yesterday = today - timedelta(days=1)
+    try:
+        birthday = yesterday.replace(year=yesterday.year - age)
+    except ValueError:  # 29 February in a year without one
+        birthday = date(yesterday.year - age, 2, 28)
+    return birthday.isoformat()
+
+
+def intake_body(
+    *, external_id: str = "MRN-0001", age: int = 40, sex: str = "female", **answers: Any
+) -> dict[str, Any]:
+    """A valid intake body for a patient with no findings; keyword answers override."""
+    return {
+        "patient": {
+            "external_id": external_id,
+            "date_of_birth": date_of_birth_for_age(age),
+            "sex": sex,
+        },
+        "answers": baseline_answers(**copy.deepcopy(answers)),
+    }
+
+
+def key_client(branch_slug: str) -> APIClient:
+    _, key = api_key_create(branch_slug=branch_slug, name=f"{branch_slug} desk")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def api(db) -> APIClient:
+    """A reception system of the branch `north`."""
+    return key_client("north")
+
+
+@pytest.fixture
+def other_api(db) -> APIClient:
+    """A reception system of another branch, `south`."""
+    return key_client("south")
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()

@@ -1,0 +1,219 @@
+"""Input serializers validate; output serializers shape. Neither decides anything clinical."""
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from clinic.api.fields import (
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictIntegerField,
+    StrictSerializer,
+    UniqueChoiceListField,
+)
+from triage.engine import vocabulary as v
+from triage.models import Intake, Patient
+from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
+
+OLDEST_AGE_YEARS = 130
+
+
+def _field_for(question: Question) -> serializers.Field:
+    """The validating field for one questionnaire item; the questionnaire is the source."""
+    common: dict[str, Any] = {"required": question.required, "help_text": question.text}
+    if question.kind == "integer":
+        return StrictIntegerField(min_value=question.minimum, max_value=question.maximum, **common)
+    if question.kind == "boolean":
+        return StrictBooleanField(**common)
+    if question.kind == "choice":
+        return StrictChoiceField(question.values, **common)
+    if question.kind == "multi_choice":
+        return UniqueChoiceListField(question.values, **common)
+    raise ValueError(f"No field for {question.kind}")
+
+
+def _serializer_class(name: str, questions: tuple[Question, ...], **extra: Any) -> type:
+    fields = {q.field: _field_for(q) for q in questions if q.kind != "group"}
+    return type(name, (StrictSerializer,), {**fields, **extra})
+
+
+StartBackAnswersSerializer = _serializer_class("StartBackAnswers", STARTBACK_QUESTIONS)
+AnswersSerializer = _serializer_class(
+    "Answers",
+    ANSWER_QUESTIONS,
+    startback=StartBackAnswersSerializer(help_text="The nine STarT Back screening items."),
+)
+
+
+class PatientInputSerializer(StrictSerializer):
+    external_id = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
+        max_length=64,
+        help_text="The reception system's identifier for the patient, unique in the branch.",
+        error_messages={"invalid": "Use letters, digits and . _ : / - only."},
+    )
+    date_of_birth = serializers.DateField(input_formats=["iso-8601"])
+    sex = StrictChoiceField(v.SEXES)
+
+    def validate_date_of_birth(self, value: date) -> date:
+        today = timezone.localdate()
+        if value > today:
+            raise serializers.ValidationError("Must not be in the future.", code="future")
+        if today.year - value.year > OLDEST_AGE_YEARS:
+            raise serializers.ValidationError(
+                f"Must be within the last {OLDEST_AGE_YEARS} years.", code="too_old"
+            )
+        return value
+
+
+class EvaluatePatientSerializer(PatientInputSerializer):
+    """An evaluation stores nothing, so it needs no patient reference."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["external_id"].required = False
+
+
+class IntakeInputSerializer(StrictSerializer):
+    patient = PatientInputSerializer()
+    answers = AnswersSerializer()
+
+
+class EvaluateInputSerializer(StrictSerializer):
+    patient = EvaluatePatientSerializer()
+    answers = AnswersSerializer()
+
+
+# Output -----------------------------------------------------------------------------------
+
+
+class StartBackScoreSerializer(serializers.Serializer):
+    total = serializers.IntegerField(min_value=0, max_value=9)
+    psychosocial = serializers.IntegerField(min_value=0, max_value=5)
+    risk = serializers.ChoiceField(v.RISKS)
+
+
+class RedFlagSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    level = serializers.ChoiceField(v.RED_FLAG_LEVELS)
+    status = serializers.ChoiceField(
+        v.RED_FLAG_STATUSES, help_text="unanswered: the patient could not say."
+    )
+    source = serializers.CharField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    rule_id = serializers.CharField(help_text="The rule of the rule table, such as E1 or S3.")
+    text = serializers.CharField(help_text="Plain language for the front desk.")
+    source = serializers.CharField()
+
+
+class AdviceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    text = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The triage decision (SPEC §1), as the engine computed it."""
+
+    disposition = serializers.ChoiceField(v.DISPOSITIONS)
+    urgency = serializers.ChoiceField(v.URGENCIES)
+    service = serializers.ChoiceField(v.SERVICES)
+    imaging = serializers.ChoiceField(v.IMAGING)
+    startback = StartBackScoreSerializer()
+    red_flags = RedFlagSerializer(many=True)
+    reasons = ReasonSerializer(many=True, help_text="Every rule that fired, in rule order.")
+    advice = AdviceSerializer(many=True)
+    age = serializers.IntegerField(help_text="Whole years on the intake date.")
+    ruleset_version = serializers.CharField()
+
+
+@extend_schema_field(DecisionSerializer)
+class StoredDecisionField(serializers.Field):
+    """The stored decision goes out as stored: it was shaped by the engine when computed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value.decision
+
+
+@extend_schema_field(AnswersSerializer)
+class StoredAnswersField(serializers.Field):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Patient
+        fields = ["id", "external_id", "date_of_birth", "sex"]
+
+
+class IntakeSerializer(serializers.ModelSerializer):
+    patient = PatientSerializer()
+    answers = StoredAnswersField()
+    assessment = StoredDecisionField()
+
+    class Meta:
+        model = Intake
+        fields = ["id", "patient", "submitted_at", "questionnaire_version", "answers",
+                  "assessment"]  # fmt: skip
+        read_only_fields = fields
+
+
+class RuleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    group = serializers.ChoiceField(
+        ("emergency", "urgent", "routine_medical", "stratified", "step_up")
+    )
+    title = serializers.CharField()
+    condition = serializers.CharField(help_text="The condition in words.")
+    disposition = serializers.ChoiceField(v.DISPOSITIONS)
+    urgency = serializers.ChoiceField(v.URGENCIES)
+    services = serializers.ListField(child=serializers.ChoiceField(v.SERVICES))
+    imaging = serializers.ListField(child=serializers.ChoiceField(v.IMAGING))
+    source = serializers.CharField()
+
+
+class RuleTableSerializer(serializers.Serializer):
+    ruleset_version = serializers.CharField()
+    rules = RuleSerializer(many=True)
+
+
+class QuestionSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    type = serializers.ChoiceField(
+        ("integer", "boolean", "choice", "multi_choice", "group", "string", "date")
+    )
+    required = serializers.BooleanField()
+    text = serializers.CharField()
+    help = serializers.CharField(allow_blank=True)
+    choices = serializers.ListField(child=serializers.DictField(), required=False)
+    minimum = serializers.IntegerField(required=False)
+    maximum = serializers.IntegerField(required=False)
+    red_flag = serializers.BooleanField(required=False)
+    items = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+class QuestionnaireSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    ruleset_version = serializers.CharField()
+    patient = QuestionSerializer(many=True)
+    answers = QuestionSerializer(many=True)
+
+
+HEALTH_STATES = ("ok", "unavailable")
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(HEALTH_STATES)
+    database = serializers.ChoiceField(HEALTH_STATES)

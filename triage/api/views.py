@@ -1,0 +1,125 @@
+"""Views authenticate, validate, call one service or selector, and serialize."""
+
+from django.db import connection
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from triage import selectors, services
+from triage.api import serializers as s
+from triage.engine import RULES, RULESET_VERSION
+from triage.filtersets import IntakeFilterSet
+from triage.models import Intake
+from triage.questionnaire import questionnaire
+
+
+class QuestionnaireView(APIView):
+    @extend_schema(
+        summary="The intake questionnaire",
+        description="Every item with its type, allowed values and patient-facing words, so a "
+        "reception system can render the form without hard-coding it.",
+        responses={200: s.QuestionnaireSerializer, **error_responses(*READ_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(questionnaire())
+
+
+_RULE_TABLE = {
+    "ruleset_version": RULESET_VERSION,
+    "rules": [rule.as_dict() for rule in RULES],
+}
+
+
+class RuleTableView(APIView):
+    @extend_schema(
+        summary="The triage rule table",
+        description="The rules the engine runs, in evaluation order: id, condition in words, "
+        "outcome and source. Served from the engine's own data.",
+        responses={200: s.RuleTableSerializer, **error_responses(*READ_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_RULE_TABLE)
+
+
+class EvaluateView(APIView):
+    @extend_schema(
+        summary="Preview a decision without storing anything",
+        request=s.EvaluateInputSerializer,
+        responses={200: s.DecisionSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        data = s.EvaluateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decision = services.triage_evaluate(
+            date_of_birth=data.validated_data["patient"]["date_of_birth"],
+            answers=data.validated_data["answers"],
+        )
+        return Response(decision.as_dict())
+
+
+@extend_schema(tags=["intakes"])
+class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.IntakeSerializer
+    filterset_class = IntakeFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
+            return Intake.objects.none()
+        return selectors.intake_list(caller=self.request.user)
+
+    @extend_schema(
+        summary="Store an intake and its decision",
+        description="The intake and its assessment are stored in one transaction. A new "
+        "`external_id` creates the patient; a known one must match the date of birth and sex "
+        "held for it (else 409).",
+        request=s.IntakeInputSerializer,
+        responses={201: s.IntakeSerializer, **error_responses(*WRITE_ERRORS, 409)},
+    )
+    def create(self, request: Request) -> Response:
+        data = s.IntakeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        intake = services.intake_create(caller=request.user, **data.validated_data)
+        body = s.IntakeSerializer(intake).data
+        location = request.build_absolute_uri(f"{intake.id}/")
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        summary="List intakes, newest first",
+        responses={200: s.IntakeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="One intake with its decision",
+        parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH, description="Intake id")],
+        responses={200: s.IntakeSerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+
+class HealthView(generics.GenericAPIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    serializer_class = s.HealthSerializer
+
+    @extend_schema(
+        summary="Liveness and database check",
+        auth=[],
+        responses={200: s.HealthSerializer, 503: s.HealthSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            return Response({"status": "ok", "database": "ok"})
+        except Exception:  # any database failure means "not ready", never a 500
+            return Response(
+                {"status": "unavailable", "database": "unavailable"},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )

@@ -1,0 +1,106 @@
+"""Patients, intakes and their assessments.
+
+An intake keeps the answers exactly as submitted; its assessment keeps the decision exactly as
+the engine computed it. Neither is ever edited: a clinician's review is a record of its own.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import ApiKey, Branch
+from triage.engine import vocabulary as v
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ").capitalize()) for value in values]
+
+
+def _one_of(field: str, values: tuple[str, ...], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": values}), name=name)
+
+
+class Patient(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="patients")
+    external_id = models.CharField(
+        max_length=64, help_text="The reception system's own identifier for this patient."
+    )
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=10, choices=_choices(v.SEXES))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "external_id"], name="patient_external_id_unique_per_branch"
+            ),
+            _one_of("sex", v.SEXES, "patient_sex_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Patient {self.external_id}"
+
+
+class Intake(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="intakes")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    answers = models.JSONField(help_text="The answers exactly as submitted.")
+    questionnaire_version = models.CharField(max_length=20)
+    submitted_at = models.DateTimeField(db_index=False)
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="intakes"
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            # The list endpoint: one branch, newest first, optionally one patient.
+            models.Index(fields=["branch", "-submitted_at"], name="intake_branch_recent"),
+            models.Index(fields=["patient", "-submitted_at"], name="intake_patient_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake {self.id}"
+
+
+class Assessment(models.Model):
+    """The engine's decision on one intake, stored as computed and never changed."""
+
+    intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="assessment")
+    disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
+    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
+    service = models.CharField(max_length=40, choices=_choices(v.SERVICES))
+    imaging = models.CharField(max_length=20, choices=_choices(v.IMAGING))
+    startback_risk = models.CharField(max_length=10, choices=_choices(v.RISKS))
+    has_red_flags = models.BooleanField()
+    age = models.PositiveSmallIntegerField(help_text="Whole years on the intake date.")
+    ruleset_version = models.CharField(max_length=20)
+    decision = models.JSONField(help_text="The engine's full output.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            _one_of("disposition", v.DISPOSITIONS, "assessment_disposition_valid"),
+            _one_of("urgency", v.URGENCIES, "assessment_urgency_valid"),
+            _one_of("service", v.SERVICES, "assessment_service_valid"),
+            _one_of("imaging", v.IMAGING, "assessment_imaging_valid"),
+            _one_of("startback_risk", v.RISKS, "assessment_startback_risk_valid"),
+            models.CheckConstraint(
+                condition=Q(disposition="medical_referral") | Q(urgency="routine"),
+                name="assessment_only_referrals_are_urgent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["disposition", "urgency"], name="assessment_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disposition} / {self.urgency}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("An assessment is immutable; record a review instead.")
+        super().save(*args, **kwargs)
