@@ -1,0 +1,50 @@
+# Two commands do everything on a fresh machine with Python 3.11+ and make:
+#   make run    set up and serve the demo on 127.0.0.1:8000 (embedded SQLite)
+#   make test   set up and run lint, the schema check and the whole test suite
+# DATABASE_URL=postgres://... make test   runs the suite on PostgreSQL instead.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench setup-demo demo-key clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.lock | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: requirements-dev.lock | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	touch $@ $(VENV)/.runtime
+
+setup-demo: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_demo --base-url http://$(HOST):$(PORT)
+
+run: setup-demo
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: lint
+	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(PY) bench/engine_throughput.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .hypothesis .ruff_cache
+
+# Prints the demo API key (after `make run` or `make setup-demo`), for: export KEY=$(make -s demo-key)
+demo-key:
+	@$(PY) -c "import json; print(json.load(open('var/demo-credentials.json'))['api_key'])"
