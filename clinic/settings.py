@@ -150,14 +150,14 @@ STORAGES = {
 # Without collectstatic (tests, a fresh checkout) whitenoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-# A whole intake is a few kilobytes; anything far larger is refused before it is parsed.
+# A whole intake is a few kilobytes; anything far larger is refused (413) before it is parsed.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["clinic.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.IsBranchCaller"],
-    "DEFAULT_PARSER_CLASSES": ["clinic.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

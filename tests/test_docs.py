@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 from triage.rule_table import rule_table_markdown
@@ -8,3 +9,22 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_rule_table_doc_matches_the_engine():
     # Regenerate with: python manage.py rule_table > docs/rules.md
     assert (ROOT / "docs" / "rules.md").read_text() == rule_table_markdown()
+
+
+def _readme_intake_body() -> dict:
+    readme = (ROOT / "README.md").read_text()
+    return json.loads(readme.split("cat > intake.json <<'JSON'\n")[1].split("\nJSON\n")[0])
+
+
+def test_readme_round_trip_gives_the_decision_it_describes(api):
+    body = _readme_intake_body()
+
+    preview = api.post("/api/v1/triage/evaluate/", body, format="json")
+    stored = api.post("/api/v1/intakes/", body, format="json")
+
+    assert preview.status_code == 200
+    assert stored.status_code == 201
+    for decision in (preview.json(), stored.json()["assessment"]):
+        assert (decision["disposition"], decision["urgency"]) == ("physiotherapy", "routine")
+        assert decision["service"] == "physiotherapy"
+        assert [reason["rule_id"] for reason in decision["reasons"]] == ["S2"]

@@ -10,6 +10,7 @@ Messages never repeat the submitted values, so no patient data leaks into an err
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -73,6 +74,8 @@ def error_body(status_code: int, code: str, message: str, errors: list[dict]) ->
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):  # Django refuses it before any parser reads it
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response  # an unexpected error: a 500, logged by Django

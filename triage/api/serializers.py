@@ -11,6 +11,7 @@ from clinic.api.fields import (
     StrictBooleanField,
     StrictChoiceField,
     StrictIntegerField,
+    StrictRegexField,
     StrictSerializer,
     UniqueChoiceListField,
 )
@@ -19,6 +20,14 @@ from triage.models import Intake, Patient
 from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
 
 OLDEST_AGE_YEARS = 130
+
+
+def _earliest_birth_date(today: date) -> date:
+    """The earliest birth date accepted: exactly OLDEST_AGE_YEARS ago."""
+    try:
+        return today.replace(year=today.year - OLDEST_AGE_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - OLDEST_AGE_YEARS, day=28)
 
 
 def _field_for(question: Question) -> serializers.Field:
@@ -49,7 +58,7 @@ AnswersSerializer = _serializer_class(
 
 
 class PatientInputSerializer(StrictSerializer):
-    external_id = serializers.RegexField(
+    external_id = StrictRegexField(
         r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
         max_length=64,
         help_text="The reception system's identifier for the patient, unique in the branch.",
@@ -62,7 +71,7 @@ class PatientInputSerializer(StrictSerializer):
         today = timezone.localdate()
         if value > today:
             raise serializers.ValidationError("Must not be in the future.", code="future")
-        if today.year - value.year > OLDEST_AGE_YEARS:
+        if value < _earliest_birth_date(today):
             raise serializers.ValidationError(
                 f"Must be within the last {OLDEST_AGE_YEARS} years.", code="too_old"
             )
