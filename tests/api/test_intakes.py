@@ -163,3 +163,18 @@ def test_intakes_cannot_be_changed_or_deleted_through_the_api(api):
         assert response.status_code == 405
         assert error_fields(response) == {"method"}
     assert Intake.objects.filter(pk=intake_id).exists()
+
+
+@pytest.mark.parametrize("field", ["suspected_triggers", "inflammatory_features"])
+@pytest.mark.parametrize("how", ["omitted", "null"])
+def test_an_optional_list_may_be_left_out(api, field, how):
+    body = intake_body()
+    if how == "omitted":
+        del body["answers"][field]
+    else:
+        body["answers"][field] = None
+
+    response = post_json(api, INTAKES, body)
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["assessment"]["disposition"] == "home_care"

@@ -40,7 +40,8 @@ def _field_for(question: Question) -> serializers.Field:
     if question.kind == "choice":
         return StrictChoiceField(question.values, **common)
     if question.kind == "multi_choice":
-        return UniqueChoiceListField(question.values, **common)
+        # An optional list may be left out or sent as null: either means none chosen.
+        return UniqueChoiceListField(question.values, allow_null=not question.required, **common)
     raise ValueError(f"No field for {question.kind}")
 
 
