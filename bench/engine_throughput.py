@@ -21,7 +21,9 @@ sys.path.insert(0, str(ROOT))
 from triage.engine import evaluate  # noqa: E402
 from triage.engine import vocabulary as v  # noqa: E402
 
-VIGNETTES = ROOT.parent / "shared" / "clinical" / "vignettes.json"
+VIGNETTES = (
+    Path(os.environ.get("CLINICAL_DIR", ROOT.parent / "shared" / "clinical")) / "vignettes.json"
+)
 
 
 def random_answers(rng: random.Random) -> dict:

@@ -1,11 +1,11 @@
 """The questionnaire and the rule table as a reception system and a clinician read them."""
 
 import re
-from pathlib import Path
 
+from tests.clinical_contract import spec_text
 from triage.engine import RULES
 
-SPEC = (Path(__file__).resolve().parents[3] / "shared" / "clinical" / "SPEC.md").read_text()
+SPEC = spec_text()
 
 
 def _spec_answer_fields() -> set[str]:

@@ -1,15 +1,12 @@
 """Every worked patient of the clinical vignettes, through the public API."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from tests.api.helpers import EVALUATE, INTAKES, post_json
+from tests.clinical_contract import vignettes
 from tests.conftest import date_of_birth_for_age
 
-VIGNETTES_PATH = Path(__file__).resolve().parents[3] / "shared" / "clinical" / "vignettes.json"
-VIGNETTES = json.loads(VIGNETTES_PATH.read_text())
+VIGNETTES = vignettes()
 
 
 def _body(vignette: dict) -> dict:
