@@ -1,4 +1,4 @@
-from rest_framework import pagination
+from rest_framework import exceptions, pagination
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -6,3 +6,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            # A page past the end is a bad query parameter, named like any other bad input.
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["No such page."]}, code="invalid_page"
+            ) from exc

@@ -28,6 +28,7 @@ _WHEN = {
     404: "Not found in the caller's branch.",
     409: "Conflicts with what is stored (the field is named).",
     413: "The body is larger than the service accepts.",
+    406: "The `Accept` header asks for something other than JSON.",
     415: "The body is not JSON (`Content-Type: application/json`).",
     503: "The service cannot reach its database.",
 }
@@ -37,8 +38,8 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=_WHEN[code]) for code in codes}
 
 
-READ_ERRORS = (401, 403)
-WRITE_ERRORS = (400, 401, 403, 413, 415)
+READ_ERRORS = (401, 403, 406)
+WRITE_ERRORS = (400, 401, 403, 406, 413, 415)
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -178,3 +178,19 @@ def test_an_optional_list_may_be_left_out(api, field, how):
 
     assert response.status_code == 201, response.json()
     assert response.json()["assessment"]["disposition"] == "home_care"
+
+
+def test_a_page_past_the_end_is_a_bad_page_parameter(api):
+    post_json(api, INTAKES, intake_body())
+
+    response = api.get(INTAKES, {"page": 5})
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"page"}
+
+
+def test_asking_for_anything_but_json_is_406(api):
+    response = api.get(INTAKES, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 406
+    assert response.json()["errors"][0]["field"] == "Accept"

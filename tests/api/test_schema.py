@@ -5,12 +5,12 @@ from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
 OPERATIONS = [
-    ("/api/v1/questionnaire/", "get", {"200", "401", "403"}),
-    ("/api/v1/rules/", "get", {"200", "401", "403"}),
-    ("/api/v1/triage/evaluate/", "post", {"200", "400", "401", "403", "413", "415"}),
-    ("/api/v1/intakes/", "post", {"201", "400", "401", "403", "409", "413", "415"}),
-    ("/api/v1/intakes/", "get", {"200", "400", "401", "403"}),
-    ("/api/v1/intakes/{id}/", "get", {"200", "401", "403", "404"}),
+    ("/api/v1/questionnaire/", "get", {"200", "401", "403", "406"}),
+    ("/api/v1/rules/", "get", {"200", "401", "403", "406"}),
+    ("/api/v1/triage/evaluate/", "post", {"200", "400", "401", "403", "406", "413", "415"}),
+    ("/api/v1/intakes/", "post", {"201", "400", "401", "403", "406", "409", "413", "415"}),
+    ("/api/v1/intakes/", "get", {"200", "400", "401", "403", "406"}),
+    ("/api/v1/intakes/{id}/", "get", {"200", "401", "403", "404", "406"}),
     ("/healthz", "get", {"200", "503"}),
 ]
 
