@@ -1,6 +1,8 @@
 """Clinic branches and the API keys their reception systems use."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 
@@ -35,3 +37,82 @@ class ApiKey(AbstractAPIKey):
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
         verbose_name_plural = "API keys"
+
+
+class StaffRole(models.Model):
+    """A person's role in one branch. Clinicians (and clinic admins) may review decisions."""
+
+    ROLES = (
+        ("reception", "Reception"),
+        ("clinician", "Clinician"),
+        ("clinic_admin", "Clinic admin"),
+    )
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(max_length=20, choices=ROLES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "branch"], name="staff_role_one_per_branch"),
+            models.CheckConstraint(
+                condition=Q(role__in=["reception", "clinician", "clinic_admin"]),
+                name="staff_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.role} at {self.branch}"
+
+
+class Event(models.Model):
+    """One entry of the change feed: something happened to a branch's records.
+
+    Ids are handed out in commit order (see `clinic.events.record_event`), so a reader that
+    remembers the last id it saw never skips or repeats an event.
+    """
+
+    TYPES = (
+        ("intake.created", "Intake created"),
+        ("assessment.created", "Decision made"),
+        ("review.created", "Decision reviewed"),
+        ("referral.opened", "Referral opened"),
+        ("referral.transitioned", "Referral status changed"),
+        ("referral.amended", "Referral amended"),
+    )
+
+    id = models.BigAutoField(primary_key=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="events")
+    type = models.CharField(max_length=30, choices=TYPES)
+    occurred_at = models.DateTimeField()
+    patient_id = models.UUIDField(null=True)
+    intake_id = models.UUIDField(null=True)
+    referral_id = models.UUIDField(null=True)
+    review_id = models.UUIDField(null=True)
+    data = models.JSONField(default=dict, help_text="Coded details only; never patient data.")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["branch", "id"], name="event_branch_cursor"),
+            models.Index(fields=["patient_id", "id"], name="event_patient_history"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    type__in=[
+                        "intake.created",
+                        "assessment.created",
+                        "review.created",
+                        "referral.opened",
+                        "referral.transitioned",
+                        "referral.amended",
+                    ]
+                ),
+                name="event_type_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type}"

@@ -4,11 +4,11 @@ from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 
-from clinic.api.authentication import BranchCaller
+from clinic.callers import Caller
 
 M = TypeVar("M", bound=Model)
 
 
-def for_caller(queryset: QuerySet[M], caller: BranchCaller, field: str = "branch") -> QuerySet[M]:
+def for_caller(queryset: QuerySet[M], caller: Caller, field: str = "branch") -> QuerySet[M]:
     """Only the rows of the caller's branches. Every read of branch data goes through here."""
     return queryset.filter(**{f"{field}_id__in": caller.branch_ids})

@@ -155,7 +155,10 @@ MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["clinic.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "clinic.api.authentication.ApiKeyAuthentication",
+        "clinic.api.authentication.StaffSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.IsBranchCaller"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -186,6 +189,10 @@ SPECTACULAR_SETTINGS = {
         "ServiceEnum": "triage.engine.vocabulary.SERVICES",
         "ImagingEnum": "triage.engine.vocabulary.IMAGING",
         "HealthStatusEnum": "triage.api.serializers.HEALTH_STATES",
+        "DispositionEnum": "triage.engine.vocabulary.DISPOSITIONS",
+        "UrgencyEnum": "triage.engine.vocabulary.URGENCIES",
+        "ReferredServiceEnum": "referrals.models.REFERRED_SERVICES",
+        "ReferralStatusEnum": "referrals.workflow.STATUSES",
     },
 }
 

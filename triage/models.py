@@ -6,6 +6,7 @@ the engine computed it. Neither is ever edited: a clinician's review is a record
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -103,4 +104,43 @@ class Assessment(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
             raise ValueError("An assessment is immutable; record a review instead.")
+        super().save(*args, **kwargs)
+
+
+class Review(models.Model):
+    """A clinician's confirmation or override of an assessment. The assessment stays as it was;
+    the latest review is the intake's final decision."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="triage_reviews"
+    )
+    disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
+    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
+    service = models.CharField(max_length=40, choices=_choices(v.SERVICES))
+    imaging = models.CharField(max_length=20, choices=_choices(v.IMAGING))
+    reason = models.TextField()
+    overridden = models.BooleanField(help_text="Differs from the assessment it reviewed.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            _one_of("disposition", v.DISPOSITIONS, "review_disposition_valid"),
+            _one_of("urgency", v.URGENCIES, "review_urgency_valid"),
+            _one_of("service", v.SERVICES, "review_service_valid"),
+            _one_of("imaging", v.IMAGING, "review_imaging_valid"),
+            models.CheckConstraint(
+                condition=Q(disposition="medical_referral") | Q(urgency="routine"),
+                name="review_only_referrals_are_urgent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.intake_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("A review is a record; add a new review instead of editing one.")
         super().save(*args, **kwargs)

@@ -1,12 +1,40 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from clinic.api.authentication import BranchCaller
+from clinic.callers import Caller
+from clinic.models import Event
 from clinic.scoping import for_caller
-from triage.models import Intake
+from referrals.models import Referral
+from triage.models import Intake, Patient, Review
 
 
-def intake_list(*, caller: BranchCaller) -> QuerySet[Intake]:
-    """The caller's intakes with everything a list page shows, in one query."""
-    return for_caller(Intake.objects.all(), caller).select_related("patient", "assessment")
+def intake_list(*, caller: Caller) -> QuerySet[Intake]:
+    """The caller's intakes with everything a list page shows, in a fixed number of queries."""
+    return (
+        for_caller(Intake.objects.all(), caller)
+        .select_related("patient", "assessment")
+        .prefetch_related(
+            Prefetch(
+                "referrals", Referral.objects.order_by("-created_at"), to_attr="referral_list"
+            ),
+            Prefetch(
+                "reviews",
+                Review.objects.select_related("reviewer").order_by("-created_at"),
+                to_attr="review_list",
+            ),
+        )
+    )
+
+
+def patient_list(*, caller: Caller) -> QuerySet[Patient]:
+    return for_caller(Patient.objects.all(), caller)
+
+
+def patient_history(*, patient: Patient) -> QuerySet[Event]:
+    """Everything that happened to one patient's records, oldest first."""
+    return Event.objects.filter(branch_id=patient.branch_id, patient_id=patient.id).order_by("id")
+
+
+def events_after(*, caller: Caller, after: int, limit: int) -> list[Event]:
+    return list(for_caller(Event.objects.all(), caller).filter(id__gt=after).order_by("id")[:limit])

@@ -6,12 +6,17 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 
-from clinic.api.authentication import BranchCaller
 from clinic.api.errors import Conflict
+from clinic.callers import Caller, KeyCaller
+from clinic.events import record_event
+from clinic.scoping import for_caller
+from referrals.services import Outcome, referral_follow, referral_open
 from triage.ages import age_on
 from triage.engine import Decision, evaluate
-from triage.models import Assessment, Intake, Patient
+from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import QUESTIONNAIRE_VERSION
 
 
@@ -20,9 +25,9 @@ def triage_evaluate(*, date_of_birth: date, answers: Mapping[str, Any]) -> Decis
     return evaluate(answers, age_on(date_of_birth, timezone.localdate()))
 
 
-def _patient_for_intake(*, caller: BranchCaller, patient: Mapping[str, Any]) -> Patient:
+def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
     record, created = Patient.objects.get_or_create(
-        branch=caller.branch,
+        branch=branch,
         external_id=patient["external_id"],
         defaults={"date_of_birth": patient["date_of_birth"], "sex": patient["sex"]},
     )
@@ -40,22 +45,27 @@ def _patient_for_intake(*, caller: BranchCaller, patient: Mapping[str, Any]) -> 
 
 
 def intake_create(
-    *, caller: BranchCaller, patient: Mapping[str, Any], answers: Mapping[str, Any]
+    *, caller: Caller, patient: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> Intake:
-    """Store an intake and the engine's decision on it together, or neither."""
+    """Store an intake, the engine's decision on it and, when the decision sends the patient
+    somewhere, its referral: all together, or nothing."""
+    branch = caller.branch
+    if branch is None:
+        raise ValidationError({"branch": ["You act for several branches; use a branch's key."]})
     submitted_at = timezone.now()
     with transaction.atomic():
-        record = _patient_for_intake(caller=caller, patient=patient)
+        record = _patient_for_intake(branch=branch, patient=patient)
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))
         decision = evaluate(answers, age)
         intake = Intake.objects.create(
-            branch=caller.branch,
+            branch=branch,
             patient=record,
             answers=dict(answers),
             questionnaire_version=QUESTIONNAIRE_VERSION,
             submitted_at=submitted_at,
-            api_key=caller.api_key,
+            api_key=caller.api_key if isinstance(caller, KeyCaller) else None,
         )
+        decided = decision.as_dict()
         intake.assessment = Assessment.objects.create(
             intake=intake,
             disposition=decision.disposition,
@@ -66,6 +76,88 @@ def intake_create(
             has_red_flags=bool(decision.red_flags),
             age=age,
             ruleset_version=decision.ruleset_version,
-            decision=decision.as_dict(),
+            decision=decided,
         )
+        for event_type, data in (
+            ("intake.created", {"questionnaire_version": QUESTIONNAIRE_VERSION}),
+            ("assessment.created", {k: decided[k] for k in ("disposition", "urgency", "service")}),
+        ):
+            record_event(
+                branch=branch,
+                type=event_type,
+                patient_id=record.id,
+                intake_id=intake.id,
+                data=data,
+            )
+        # What the response shows, known without reading it back.
+        intake.review_list = []
+        intake.active_referral = None
+        if decision.disposition != "home_care":
+            intake.active_referral = referral_open(
+                caller=caller,
+                intake=intake,
+                outcome=Outcome(
+                    decision.disposition, decision.urgency, decision.service, decision.imaging
+                ),
+                reasons=decided["reasons"],
+            )
     return intake
+
+
+def review_create(
+    *,
+    caller: Caller,
+    intake_id,
+    disposition: str,
+    urgency: str,
+    service: str,
+    imaging: str | None,
+    reason: str,
+) -> Review:
+    """Record a clinician's review; the referral follows the final decision it makes."""
+    with transaction.atomic():
+        intake = get_object_or_404(
+            for_caller(Intake.objects.select_for_update(of=("self",)), caller).select_related(
+                "assessment", "branch"
+            ),
+            pk=intake_id,
+        )
+        if not caller.is_clinician_in(intake.branch_id):
+            raise PermissionDenied("Only a clinician of this branch may review a decision.")
+        assessment = intake.assessment
+        if imaging is None:
+            imaging = assessment.imaging if disposition == "medical_referral" else "none"
+        overridden = (disposition, urgency, service, imaging) != (
+            assessment.disposition,
+            assessment.urgency,
+            assessment.service,
+            assessment.imaging,
+        )
+        review = Review.objects.create(
+            intake=intake,
+            reviewer=caller.user,  # only staff can be clinicians
+            disposition=disposition,
+            urgency=urgency,
+            service=service,
+            imaging=imaging,
+            reason=reason,
+            overridden=overridden,
+            created_at=timezone.now(),
+        )
+        record_event(
+            branch=intake.branch,
+            type="review.created",
+            patient_id=intake.patient_id,
+            intake_id=intake.id,
+            review_id=review.id,
+            data={"disposition": disposition, "urgency": urgency, "service": service,
+                  "overridden": overridden},
+        )  # fmt: skip
+        review.referral = referral_follow(
+            caller=caller,
+            intake=intake,
+            outcome=Outcome(disposition, urgency, service, imaging),
+            reasons=assessment.decision["reasons"],
+            note=f"Clinician review: {reason}",
+        )
+    return review

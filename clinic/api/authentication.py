@@ -1,37 +1,18 @@
-"""API-key authentication for reception systems: `Authorization: Api-Key <key>`."""
-
-from dataclasses import dataclass
+"""Authentication: API keys for reception systems, sessions for staff signed in to the admin."""
 
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from clinic.models import ApiKey, Branch
-
-
-@dataclass(frozen=True)
-class BranchCaller:
-    """Who is calling: a reception system acting for exactly one branch."""
-
-    api_key: ApiKey
-
-    is_authenticated = True
-    is_staff = False
-
-    @property
-    def branch(self) -> Branch:
-        return self.api_key.branch
-
-    @property
-    def branch_ids(self) -> tuple[int, ...]:
-        return (self.api_key.branch_id,)
+from clinic.callers import KeyCaller, StaffCaller
+from clinic.models import ApiKey
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Api-Key"
     parser = KeyParser()
 
-    def authenticate(self, request: Request) -> tuple[BranchCaller, ApiKey] | None:
+    def authenticate(self, request: Request) -> tuple[KeyCaller, ApiKey] | None:
         key = self.parser.get(request)
         if key is None:
             return None  # no Api-Key header: let the permission answer 401
@@ -41,7 +22,20 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             api_key = None
         if api_key is None or api_key.has_expired:
             raise exceptions.AuthenticationFailed("The API key is not valid.")
-        return BranchCaller(api_key), api_key
+        return KeyCaller(api_key), api_key
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+class StaffSessionAuthentication(authentication.SessionAuthentication):
+    """A staff member signed in to the admin, with their branch roles (CSRF enforced)."""
+
+    def authenticate(self, request: Request) -> tuple[StaffCaller, None] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, _ = result
+        if not user.is_staff:
+            return None
+        return StaffCaller.for_user(user), None

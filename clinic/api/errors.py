@@ -40,9 +40,21 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class Conflict(exceptions.APIException):
+    """409. `detail` maps fields to messages; `extra` adds top-level keys to the body."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with what is already stored."
     default_code = "conflict"
+
+    def __init__(self, detail: Any = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PreconditionFailed(Conflict):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record has changed since it was read."
+    default_code = "precondition_failed"
 
 
 _FIELD_FOR[PayloadTooLarge] = "body"
@@ -83,15 +95,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         errors = flatten(exc.detail)
         body = error_body(response.status_code, "invalid", "Some fields are not valid.", errors)
     else:
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
         message = _MESSAGES.get(type(exc), str(exc.detail))
         if isinstance(exc, Conflict) and isinstance(exc.detail, dict):
-            errors = flatten(exc.detail)
-            message = "The request conflicts with what is already stored."
+            errors = [dict(error, code=exc.default_code) for error in flatten(exc.detail)]
+            message = str(type(exc).default_detail)
         else:
             field = _FIELD_FOR.get(type(exc))
             errors = [{"field": field, "code": code, "message": message}]
         body = error_body(response.status_code, code, message, errors)
+        body.update(getattr(exc, "extra", {}))
     response.data = body
     return response
 

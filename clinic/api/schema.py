@@ -19,6 +19,14 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     errors = FieldErrorSerializer(many=True)
+    current_status = serializers.CharField(
+        required=False, help_text="Illegal referral transition: the referral's status now."
+    )
+    legal_next = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Illegal referral transition: the statuses it may move to.",
+    )
 
 
 _WHEN = {
@@ -26,7 +34,9 @@ _WHEN = {
     401: "No API key, or a key that is not valid.",
     403: "The caller may not do this.",
     404: "Not found in the caller's branch.",
-    409: "Conflicts with what is stored (the field is named).",
+    409: "Conflicts with what is stored (the field is named). For a referral transition: "
+    "the move is not legal from the current status (`current_status`, `legal_next`).",
+    412: "`If-Match` names a version that is no longer current.",
     413: "The body is larger than the service accepts.",
     406: "The `Accept` header asks for something other than JSON.",
     415: "The body is not JSON (`Content-Type: application/json`).",
@@ -52,4 +62,18 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "`Api-Key <key>`: a reception system's key for one clinic branch.",
+        }
+
+
+class StaffSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "clinic.api.authentication.StaffSessionAuthentication"
+    name = "StaffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "A staff member signed in to the admin (unsafe methods need the CSRF "
+            "token).",
         }

@@ -4,6 +4,8 @@ import pytest
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
+READ = {"401", "403", "406"}
+WRITE = READ | {"400", "413", "415"}
 OPERATIONS = [
     ("/api/v1/questionnaire/", "get", {"200", "401", "403", "406"}),
     ("/api/v1/rules/", "get", {"200", "401", "403", "406"}),
@@ -12,6 +14,15 @@ OPERATIONS = [
     ("/api/v1/intakes/", "get", {"200", "400", "401", "403", "406"}),
     ("/api/v1/intakes/{id}/", "get", {"200", "401", "403", "404", "406"}),
     ("/healthz", "get", {"200", "503"}),
+    ("/api/v1/intakes/{id}/review/", "post", WRITE | {"201", "404"}),
+    ("/api/v1/intakes/{id}/care-plan/", "get", READ | {"200", "404"}),
+    ("/api/v1/intakes/{id}/care-plan/print/", "get", READ | {"200", "404"}),
+    ("/api/v1/patients/{id}/history/", "get", READ | {"200", "404"}),
+    ("/api/v1/events/", "get", READ | {"200", "400"}),
+    ("/api/v1/referrals/", "get", READ | {"200", "400"}),
+    ("/api/v1/referrals/{id}/", "get", READ | {"200", "404"}),
+    ("/api/v1/referrals/{id}/transitions/", "post", WRITE | {"200", "404", "409", "412"}),
+    ("/api/v1/referrals/{id}/letter/", "get", READ | {"200", "404"}),
 ]
 
 

@@ -15,8 +15,11 @@ from clinic.api.fields import (
     StrictSerializer,
     UniqueChoiceListField,
 )
+from clinic.models import Event
+from referrals.api.serializers import ReferralSummarySerializer
+from triage.decisions import latest_review
 from triage.engine import vocabulary as v
-from triage.models import Intake, Patient
+from triage.models import Intake, Patient, Review
 from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
 
 OLDEST_AGE_YEARS = 130
@@ -168,16 +171,104 @@ class PatientSerializer(serializers.ModelSerializer):
         fields = ["id", "external_id", "date_of_birth", "sex"]
 
 
+class ReviewSerializer(serializers.ModelSerializer):
+    disposition = serializers.ChoiceField(v.DISPOSITIONS)
+    urgency = serializers.ChoiceField(v.URGENCIES)
+    service = serializers.ChoiceField(v.SERVICES)
+    imaging = serializers.ChoiceField(v.IMAGING)
+    reviewer = serializers.CharField(source="reviewer.get_username", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "disposition", "urgency", "service", "imaging", "reason", "overridden",
+                  "reviewer", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
 class IntakeSerializer(serializers.ModelSerializer):
     patient = PatientSerializer()
     answers = StoredAnswersField()
     assessment = StoredDecisionField()
+    review = serializers.SerializerMethodField(help_text="The latest clinician review, if any.")
+    referral = serializers.SerializerMethodField(
+        help_text="The referral this intake opened (the latest, if a review reopened one); "
+        "null for a home-care decision."
+    )
 
     class Meta:
         model = Intake
         fields = ["id", "patient", "submitted_at", "questionnaire_version", "answers",
-                  "assessment"]  # fmt: skip
+                  "assessment", "review", "referral"]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, intake: Intake) -> dict | None:
+        review = latest_review(intake)
+        return None if review is None else ReviewSerializer(review).data
+
+    @extend_schema_field(ReferralSummarySerializer(allow_null=True))
+    def get_referral(self, intake: Intake) -> dict | None:
+        if hasattr(intake, "active_referral"):  # just created: no need to query
+            referral = intake.active_referral
+        elif hasattr(intake, "referral_list"):
+            referral = intake.referral_list[0] if intake.referral_list else None
+        else:
+            referral = intake.referrals.order_by("-created_at").first()
+        return None if referral is None else ReferralSummarySerializer(referral).data
+
+
+class ReviewInputSerializer(StrictSerializer):
+    disposition = StrictChoiceField(v.DISPOSITIONS)
+    urgency = StrictChoiceField(v.URGENCIES)
+    service = StrictChoiceField(v.SERVICES)
+    imaging = StrictChoiceField(
+        v.IMAGING, required=False, help_text="Defaults to the assessment's for a medical referral."
+    )
+    reason = serializers.CharField(max_length=2000, help_text="Why: kept with the review.")
+
+    def validate(self, data: dict) -> dict:
+        disposition = data["disposition"]
+        errors = {}
+        if data["service"] not in v.SERVICES_BY_DISPOSITION[disposition]:
+            allowed = ", ".join(v.SERVICES_BY_DISPOSITION[disposition])
+            errors["service"] = [f"For {disposition}, must be one of: {allowed}."]
+        if disposition != "medical_referral" and data["urgency"] != "routine":
+            errors["urgency"] = ["Only a medical referral can be urgent or an emergency."]
+        if disposition != "medical_referral" and data.get("imaging", "none") != "none":
+            errors["imaging"] = ["Only a medical referral recommends imaging."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+class CarePlanSerializer(serializers.Serializer):
+    intake = serializers.UUIDField()
+    disposition = serializers.ChoiceField(v.DISPOSITIONS)
+    urgency = serializers.ChoiceField(v.URGENCIES)
+    service = serializers.ChoiceField(v.SERVICES)
+    decided_by = serializers.ChoiceField(("assessment", "review"))
+    advice = AdviceSerializer(many=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "type", "occurred_at", "patient_id", "intake_id", "referral_id",
+                  "review_id", "data"]  # fmt: skip
+        read_only_fields = fields
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next_cursor = serializers.CharField(
+        help_text="Pass as `after` to get what happened next (the same cursor when nothing did)."
+    )
+    has_more = serializers.BooleanField()
+
+
+class PatientHistorySerializer(serializers.Serializer):
+    patient = PatientSerializer()
+    events = EventSerializer(many=True, help_text="Oldest first.")
 
 
 class RuleSerializer(serializers.Serializer):
@@ -227,3 +318,16 @@ HEALTH_STATES = ("ok", "unavailable")
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(HEALTH_STATES)
     database = serializers.ChoiceField(HEALTH_STATES)
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after = StrictRegexField(
+        r"^\d{1,18}$",
+        required=False,
+        default="0",
+        error_messages={"invalid": "Must be a cursor this feed gave you."},
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=100)
+
+    def validate_after(self, value: str) -> int:
+        return int(value)

@@ -1,8 +1,13 @@
 """Views authenticate, validate, call one service or selector, and serialize."""
 
 from django.db import connection
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,9 +16,10 @@ from rest_framework.views import APIView
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from triage import selectors, services
 from triage.api import serializers as s
+from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
 from triage.engine import RULES, RULESET_VERSION
 from triage.filtersets import IntakeFilterSet
-from triage.models import Intake
+from triage.models import Intake, Patient
 from triage.questionnaire import questionnaire
 
 
@@ -95,12 +101,111 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        summary="Confirm or override the decision (clinicians only)",
+        description="The assessment stays as computed; the review is its own record and the "
+        "referral follows the final decision: opened, amended, or cancelled with the review's "
+        "reason as its note.",
+        request=s.ReviewInputSerializer,
+        responses={201: s.ReviewSerializer, **error_responses(*WRITE_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk=None) -> Response:
+        data = s.ReviewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_create(caller=request.user, intake_id=pk, **{
+            "imaging": None, **data.validated_data})  # fmt: skip
+        return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The patient's self-care plan with safety-netting",
+        description="Advice under the final decision. A printable page is at `print/`.",
+        responses={200: s.CarePlanSerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="care-plan")
+    def care_plan(self, request: Request, pk=None) -> Response:
+        return Response(_care_plan(self.get_object()))
+
+    @extend_schema(
+        summary="The care plan as a printable page",
+        responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="care-plan/print")
+    def care_plan_print(self, request: Request, pk=None) -> HttpResponse:
+        intake = self.get_object()
+        plan = _care_plan(intake)
+        context = {
+            "plan": plan,
+            "intake": intake,
+            "service_words": SERVICE_WORDS[plan["service"]],
+            "printed_at": timezone.now(),
+        }
+        return HttpResponse(render_to_string("triage/care_plan.html", context))
+
+    @extend_schema(
         summary="One intake with its decision",
         parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH, description="Intake id")],
         responses={200: s.IntakeSerializer, **error_responses(*READ_ERRORS, 404)},
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
+
+
+def _care_plan(intake: Intake) -> dict:
+    decision = final_decision(intake)
+    return {
+        "intake": intake.id,
+        "disposition": decision.disposition,
+        "urgency": decision.urgency,
+        "service": decision.service,
+        "decided_by": decision.decided_by,
+        "advice": [item.as_dict() for item in care_plan_advice(intake)],
+    }
+
+
+class PatientHistoryView(generics.GenericAPIView):
+    serializer_class = s.PatientHistorySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Patient.objects.none()
+        return selectors.patient_list(caller=self.request.user)
+
+    @extend_schema(
+        summary="A patient's intakes, decisions, reviews and referral changes, oldest first",
+        responses={200: s.PatientHistorySerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    def get(self, request: Request, pk=None) -> Response:
+        patient = self.get_object()
+        events = selectors.patient_history(patient=patient)
+        return Response(s.PatientHistorySerializer({"patient": patient, "events": events}).data)
+
+
+class EventFeedView(APIView):
+    page_size = 100
+
+    @extend_schema(
+        summary="The change feed: everything that happened since a cursor, in commit order",
+        description="Start with no `after` (or `after=0`); then pass the `next_cursor` you were "
+        "given. No event is skipped or repeated, even when written concurrently.",
+        parameters=[
+            OpenApiParameter("after", str, description="The cursor you were last given."),
+            OpenApiParameter("limit", int, description="At most 100 (the default)."),
+        ],
+        responses={200: s.EventPageSerializer, **error_responses(400, *READ_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after, limit = query.validated_data["after"], query.validated_data["limit"]
+        events = selectors.events_after(caller=request.user, after=after, limit=limit + 1)
+        page = events[:limit]
+        return Response(
+            {
+                "results": s.EventSerializer(page, many=True).data,
+                "next_cursor": str(page[-1].id if page else after),
+                "has_more": len(events) > limit,
+            }
+        )
 
 
 class HealthView(generics.GenericAPIView):

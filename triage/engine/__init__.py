@@ -5,7 +5,7 @@ decision = evaluate(answers, age=42)
 """
 
 from .advice import ADVICE, Advice, advice_catalog
-from .decision import Decision, Reason, evaluate
+from .decision import Decision, Reason, advice_for, evaluate
 from .red_flags import RedFlag
 from .rules import RULES, RULES_BY_ID, Rule
 from .startback import StartBack, score_startback
@@ -23,6 +23,7 @@ __all__ = [
     "Rule",
     "StartBack",
     "advice_catalog",
+    "advice_for",
     "evaluate",
     "score_startback",
 ]

@@ -94,3 +94,8 @@ def evaluate(answers: Mapping[str, Any], age: int) -> Decision:
         advice=advise(facts, best_rule.disposition),
         age=age,
     )
+
+
+def advice_for(answers: Mapping[str, Any], age: int, disposition: str) -> tuple[Advice, ...]:
+    """The advice for these answers under a given disposition, such as a clinician's override."""
+    return advise(Facts(answers, age), disposition)

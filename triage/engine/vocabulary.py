@@ -24,6 +24,15 @@ SERVICES = (
 )
 IMAGING = ("none", "xray", "mri_lumbar", "mri_whole_spine", "ct")
 
+# Which services go with which disposition (SPEC §4): what a clinician's review may choose.
+SERVICES_BY_DISPOSITION = {
+    "home_care": ("self_care",),
+    "physiotherapy": ("physiotherapy", "physiotherapy_psychologically_informed"),
+    "medical_referral": tuple(
+        s for s in SERVICES if s not in ("self_care",) and not s.startswith("physiotherapy")
+    ),
+}
+
 RISKS = ("low", "medium", "high")
 RED_FLAG_LEVELS = ("weak", "urgent", "emergency")
 RED_FLAG_STATUSES = ("present", "unanswered")

@@ -1,0 +1,82 @@
+"""Who is calling the API, whatever the credential: what it may see and how it is named."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from clinic.models import ApiKey, Branch, StaffRole
+
+
+class Caller:
+    """Base for every authenticated caller. `branch_ids` bounds everything it may see."""
+
+    is_authenticated = True
+
+    @property
+    def branch_ids(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def branch(self) -> Branch | None:
+        """The branch new records go to, when the caller acts for exactly one."""
+        raise NotImplementedError
+
+    @property
+    def actor(self) -> str:
+        """How history and audit name the caller: never a patient detail."""
+        raise NotImplementedError
+
+    def is_clinician_in(self, branch_id: int) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class KeyCaller(Caller):
+    """A reception system acting for exactly one branch."""
+
+    api_key: ApiKey
+
+    @property
+    def branch_ids(self) -> tuple[int, ...]:
+        return (self.api_key.branch_id,)
+
+    @property
+    def branch(self) -> Branch:
+        return self.api_key.branch
+
+    @property
+    def actor(self) -> str:
+        return f"api-key:{self.api_key.prefix}"
+
+
+@dataclass(frozen=True)
+class StaffCaller(Caller):
+    """A person signed in, with a role in each of their branches (superusers: every branch)."""
+
+    user: AbstractBaseUser
+    roles: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser) -> "StaffCaller":
+        if user.is_superuser:
+            roles = dict.fromkeys(Branch.objects.values_list("id", flat=True), "clinic_admin")
+        else:
+            roles = dict(StaffRole.objects.filter(user=user).values_list("branch_id", "role"))
+        return cls(user=user, roles=roles)
+
+    @property
+    def branch_ids(self) -> tuple[int, ...]:
+        return tuple(self.roles)
+
+    @property
+    def branch(self) -> Branch | None:
+        if len(self.roles) != 1:
+            return None
+        return Branch.objects.get(pk=next(iter(self.roles)))
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user.get_username()}"
+
+    def is_clinician_in(self, branch_id: int) -> bool:
+        return self.roles.get(branch_id) in ("clinician", "clinic_admin")

@@ -1,0 +1,106 @@
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from referrals import selectors, services
+from referrals.api import serializers as s
+from referrals.filtersets import ReferralFilterSet
+from referrals.models import Referral
+from triage.decisions import care_plan_advice
+
+_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Referral id")
+
+
+@extend_schema(tags=["referrals"])
+class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ReferralSerializer
+    filterset_class = ReferralFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Referral.objects.none()
+        caller = self.request.user
+        if self.action == "retrieve":
+            return selectors.referral_detail(caller=caller)
+        if self.action == "letter":
+            return selectors.referral_letter(caller=caller)
+        return selectors.referral_list(caller=caller)
+
+    @extend_schema(
+        summary="List referrals, newest first",
+        responses={200: s.ReferralSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="One referral with its history",
+        description="The `ETag` header identifies this version; send it back as `If-Match` "
+        "with a transition to refuse the change (412) if someone else moved it first.",
+        parameters=[_ID],
+        responses={200: s.ReferralDetailSerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        referral = self.get_object()
+        return Response(s.ReferralDetailSerializer(referral).data, headers={"ETag": referral.etag})
+
+    @extend_schema(
+        summary="Move a referral to its next status",
+        description="Legal moves: open → sent → accepted → booked → attended → completed; "
+        "sent → declined; booked → not_attended → booked; any status that is not final → "
+        "cancelled (with a note). An illegal move is 409 with `current_status` and "
+        "`legal_next`; a stale `If-Match` is 412.",
+        parameters=[
+            _ID,
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="The ETag you read; optional.",
+            ),
+        ],
+        request=s.TransitionInputSerializer,
+        responses={
+            200: s.ReferralDetailSerializer,
+            **error_responses(*WRITE_ERRORS, 404, 409, 412),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def transitions(self, request: Request, pk=None) -> Response:
+        data = s.TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.referral_transition(
+            caller=request.user,
+            referral_id=pk,
+            if_match=request.headers.get("If-Match"),
+            **data.validated_data,
+        )
+        referral = selectors.referral_detail(caller=request.user).get(pk=referral.pk)
+        return Response(s.ReferralDetailSerializer(referral).data, headers={"ETag": referral.etag})
+
+    @extend_schema(
+        summary="The referral letter as a printable page",
+        parameters=[_ID],
+        responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def letter(self, request: Request, pk=None) -> HttpResponse:
+        referral = self.get_object()
+        intake = referral.intake
+        context = {
+            "referral": referral,
+            "patient": referral.patient,
+            "branch": referral.branch,
+            "decision": intake.assessment.decision,
+            "safety_net": [a for a in care_plan_advice(intake) if a.code.startswith("safety_net")],
+            "printed_at": timezone.now(),
+        }
+        return HttpResponse(render_to_string("referrals/letter.html", context))

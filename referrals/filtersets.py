@@ -1,0 +1,42 @@
+import django_filters
+from django.db.models import QuerySet
+
+from referrals.models import REFERRED_SERVICES, Referral
+from referrals.selectors import overdue_condition
+from referrals.workflow import STATUSES
+from triage.engine import vocabulary as v
+
+
+def _choice_filter(field_name: str, values: tuple[str, ...]) -> django_filters.Filter:
+    return django_filters.MultipleChoiceFilter(
+        field_name=field_name,
+        choices=[(value, value) for value in values],
+        error_messages={"invalid_choice": f"Must be one of: {', '.join(values)}."},
+    )
+
+
+class ReferralFilterSet(django_filters.FilterSet):
+    status = _choice_filter("status", STATUSES)
+    service = _choice_filter("service", REFERRED_SERVICES)
+    urgency = _choice_filter("urgency", v.URGENCIES)
+    overdue = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        method="filter_overdue",
+        error_messages={"invalid_choice": "Must be true or false."},
+        help_text="Past the due-by time and not yet booked (true), or not (false).",
+    )
+    patient = django_filters.UUIDFilter(field_name="patient_id", help_text="The patient's `id`.")
+    intake = django_filters.UUIDFilter(field_name="intake_id")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_on = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
+
+    class Meta:
+        model = Referral
+        fields: list[str] = []
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        return (
+            queryset.filter(overdue_condition()) if value else queryset.exclude(overdue_condition())
+        )

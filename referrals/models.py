@@ -1,0 +1,96 @@
+"""Referrals: where a decision sends the patient, tracked until they are seen."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from clinic.models import ApiKey, Branch
+from referrals.workflow import FINAL, STATUSES
+from triage.engine import vocabulary as v
+from triage.models import Intake, Patient
+
+REFERRED_SERVICES = tuple(service for service in v.SERVICES if service != "self_care")
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, value.replace("_", " ").capitalize()) for value in values]
+
+
+class Referral(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="referrals")
+    intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="referrals")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
+    service = models.CharField(max_length=40, choices=_choices(REFERRED_SERVICES))
+    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
+    imaging = models.CharField(max_length=20, choices=_choices(v.IMAGING))
+    reasons_summary = models.TextField()
+    status = models.CharField(max_length=20, choices=_choices(STATUSES), default="open")
+    due_by = models.DateTimeField()
+    # Bumped on every change: the ETag, so a stale write is refused (412).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intake"],
+                condition=~Q(status__in=sorted(FINAL)),
+                name="referral_one_active_per_intake",
+            ),
+            models.CheckConstraint(condition=Q(status__in=STATUSES), name="referral_status_valid"),
+            models.CheckConstraint(
+                condition=Q(service__in=REFERRED_SERVICES), name="referral_service_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__in=v.URGENCIES), name="referral_urgency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(imaging__in=v.IMAGING), name="referral_imaging_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["branch", "-created_at"], name="referral_branch_recent"),
+            models.Index(fields=["branch", "status", "due_by"], name="referral_branch_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral {self.id} ({self.status})"
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}-{self.version}"'
+
+
+class ReferralHistory(models.Model):
+    """Append-only: every status change, and every amendment a clinician review makes."""
+
+    KINDS = (("transition", "Status change"), ("amendment", "Amended by review"))
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="history")
+    kind = models.CharField(max_length=20, choices=KINDS, default="transition")
+    from_status = models.CharField(max_length=20, choices=_choices(STATUSES), blank=True)
+    to_status = models.CharField(max_length=20, choices=_choices(STATUSES))
+    note = models.TextField(blank=True)
+    actor = models.CharField(max_length=200, help_text="Who: a user name or an API key prefix.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "referral history"
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '·'} → {self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Referral history is append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,184 @@
+"""Writes of referrals: opening, moving through the workflow, following a review.
+
+Each public service is one transaction (or runs inside its caller's) and records its history
+and its change-feed event in that same transaction.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+
+from clinic.api.errors import Conflict, PreconditionFailed
+from clinic.callers import Caller, KeyCaller, StaffCaller
+from clinic.events import record_event
+from clinic.scoping import for_caller
+from referrals import workflow
+from referrals.models import Referral, ReferralHistory
+from triage.models import Intake
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a referral is for: the final decision's disposition, urgency, service, imaging."""
+
+    disposition: str
+    urgency: str
+    service: str
+    imaging: str
+
+
+def _actor_fields(caller: Caller) -> dict:
+    return {
+        "actor": caller.actor,
+        "user": caller.user if isinstance(caller, StaffCaller) else None,
+        "api_key": caller.api_key if isinstance(caller, KeyCaller) else None,
+    }
+
+
+def _summary(reasons: list[dict]) -> str:
+    return "\n".join(f"{reason['rule_id']}: {reason['text']}" for reason in reasons)
+
+
+def referral_open(
+    *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict]
+) -> Referral:
+    """Open a referral for a decision that needs one. Runs inside the caller's transaction."""
+    now = timezone.now()
+    referral = Referral.objects.create(
+        branch_id=intake.branch_id,
+        intake=intake,
+        patient_id=intake.patient_id,
+        service=outcome.service,
+        urgency=outcome.urgency,
+        imaging=outcome.imaging,
+        reasons_summary=_summary(reasons),
+        status="open",
+        due_by=workflow.due_by(outcome.urgency, timezone.localtime(now)),
+        created_at=now,
+        updated_at=now,
+    )
+    ReferralHistory.objects.create(
+        referral=referral, from_status="", to_status="open", at=now, **_actor_fields(caller)
+    )
+    record_event(
+        branch=intake.branch,
+        type="referral.opened",
+        patient_id=intake.patient_id,
+        intake_id=intake.id,
+        referral_id=referral.id,
+        data={"status": "open", "service": outcome.service, "urgency": outcome.urgency},
+    )
+    return referral
+
+
+def _locked_referral(*, caller: Caller, referral_id) -> Referral:
+    queryset = for_caller(Referral.objects.select_for_update(of=("self",)), caller)
+    return get_object_or_404(queryset.select_related("branch"), pk=referral_id)
+
+
+def referral_transition(
+    *, caller: Caller, referral_id, to: str, note: str, if_match: str | None = None
+) -> Referral:
+    """Move a referral one legal step. Concurrent moves queue on the row lock; the loser sees
+    the winner's status and gets 409 (or 412 if it named a version that is now stale)."""
+    with transaction.atomic():
+        referral = _locked_referral(caller=caller, referral_id=referral_id)
+        if if_match is not None and if_match.strip() != referral.etag:
+            raise PreconditionFailed(
+                {"If-Match": ["The referral has changed since you read it; fetch it again."]}
+            )
+        if not workflow.is_legal(referral.status, to):
+            legal = workflow.LEGAL_NEXT[referral.status]
+            raise Conflict(
+                {"to": [f"Cannot move from {referral.status} to {to}; "
+                        f"allowed next: {', '.join(legal) or 'none (final)'}."]},
+                current_status=referral.status,
+                legal_next=list(legal),
+            )  # fmt: skip
+        if to in workflow.NOTE_REQUIRED and not note.strip():
+            raise ValidationError({"note": [f"A note is required to move to {to}."]}, "required")
+        return _move(caller=caller, referral=referral, to=to, note=note)
+
+
+def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral:
+    now = timezone.now()
+    from_status = referral.status
+    referral.status = to
+    referral.version += 1
+    referral.updated_at = now
+    referral.save(update_fields=["status", "version", "updated_at"])
+    ReferralHistory.objects.create(
+        referral=referral,
+        from_status=from_status,
+        to_status=to,
+        note=note,
+        at=now,
+        **_actor_fields(caller),
+    )
+    record_event(
+        branch=referral.branch,
+        type="referral.transitioned",
+        patient_id=referral.patient_id,
+        intake_id=referral.intake_id,
+        referral_id=referral.id,
+        data={"from": from_status, "to": to},
+    )
+    return referral
+
+
+def referral_follow(
+    *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict], note: str
+) -> Referral | None:
+    """Make the intake's referral match its final decision, inside the caller's transaction:
+    cancel it for home care, amend it when the service or urgency changed, open one if none."""
+    active = (
+        Referral.objects.select_for_update()
+        .select_related("branch")
+        .filter(intake=intake)
+        .exclude(status__in=workflow.FINAL)
+        .first()
+    )
+    if outcome.disposition == "home_care":
+        if active is not None:
+            _move(caller=caller, referral=active, to="cancelled", note=note)
+        return None
+    if active is None:
+        return referral_open(caller=caller, intake=intake, outcome=outcome, reasons=reasons)
+    changed = (active.service, active.urgency, active.imaging) != (
+        outcome.service,
+        outcome.urgency,
+        outcome.imaging,
+    )
+    if changed:
+        now = timezone.now()
+        if active.urgency != outcome.urgency:
+            active.due_by = workflow.due_by(outcome.urgency, timezone.localtime(now))
+        active.service, active.urgency, active.imaging = (
+            outcome.service,
+            outcome.urgency,
+            outcome.imaging,
+        )
+        active.version += 1
+        active.updated_at = now
+        active.save()
+        ReferralHistory.objects.create(
+            referral=active,
+            kind="amendment",
+            from_status=active.status,
+            to_status=active.status,
+            note=note,
+            at=now,
+            **_actor_fields(caller),
+        )
+        record_event(
+            branch=active.branch,
+            type="referral.amended",
+            patient_id=active.patient_id,
+            intake_id=active.intake_id,
+            referral_id=active.id,
+            data={"service": outcome.service, "urgency": outcome.urgency},
+        )
+    return active

@@ -1,0 +1,57 @@
+"""The final decision on an intake: the latest clinician review, or else the assessment."""
+
+from dataclasses import dataclass
+
+from triage.engine import Advice, advice_for
+from triage.models import Intake, Review
+
+# Where the patient goes, in words for the patient.
+SERVICE_WORDS = {
+    "self_care": "looking after it yourself",
+    "physiotherapy": "a physiotherapist",
+    "physiotherapy_psychologically_informed": (
+        "a physiotherapist who also helps with the worries and feelings that can come with "
+        "back pain"
+    ),
+    "gp": "your GP",
+    "spinal_specialist": "a spinal specialist",
+    "rheumatology": "a rheumatologist (a specialist in inflammatory joint conditions)",
+    "pain_service": "the pain service",
+    "urgent_imaging": "the imaging service for a scan",
+    "clinician_callback": "a clinician, who will phone you today",
+    "emergency_department": "an emergency department",
+}
+
+
+@dataclass(frozen=True)
+class FinalDecision:
+    disposition: str
+    urgency: str
+    service: str
+    imaging: str
+    decided_by: str  # "assessment" or "review"
+
+
+def latest_review(intake: Intake) -> Review | None:
+    reviews = getattr(intake, "review_list", None)
+    if reviews is None:
+        return intake.reviews.order_by("-created_at", "-id").first()
+    return reviews[0] if reviews else None
+
+
+def final_decision(intake: Intake) -> FinalDecision:
+    source = latest_review(intake)
+    if source is None:
+        source = intake.assessment
+        decided_by = "assessment"
+    else:
+        decided_by = "review"
+    return FinalDecision(
+        source.disposition, source.urgency, source.service, source.imaging, decided_by
+    )
+
+
+def care_plan_advice(intake: Intake) -> tuple[Advice, ...]:
+    """The patient's advice under the final decision (a review may change the disposition)."""
+    decision = final_decision(intake)
+    return advice_for(intake.answers, intake.assessment.age, decision.disposition)
