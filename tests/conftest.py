@@ -57,3 +57,29 @@ def other_api(db) -> APIClient:
 @pytest.fixture
 def anonymous() -> APIClient:
     return APIClient()
+
+
+def staff_client(username: str, branch_slug: str, role: str) -> APIClient:
+    """A person signed in (as to the admin) with `role` in the branch `branch_slug`."""
+    from django.contrib.auth import get_user_model
+
+    from clinic.models import Branch, StaffRole
+
+    branch, _ = Branch.objects.get_or_create(slug=branch_slug, defaults={"name": branch_slug})
+    user = get_user_model().objects.create_user(username, password="not-used", is_staff=True)
+    StaffRole.objects.create(user=user, branch=branch, role=role)
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clinician(db) -> APIClient:
+    """A clinician of the branch `north`, signed in."""
+    return staff_client("dr.north", "north", "clinician")
+
+
+@pytest.fixture
+def receptionist(db) -> APIClient:
+    """A receptionist of `north`, signed in: may not review."""
+    return staff_client("desk.north", "north", "reception")
