@@ -2,7 +2,7 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from clinic.models import ApiKey, Branch
+from clinic.models import ApiKey, Branch, Event, StaffRole
 
 # The library's own key model is unused: every key here belongs to a branch.
 admin.site.unregister(APIKey)
@@ -20,3 +20,26 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     list_display = [*APIKeyModelAdmin.list_display, "branch"]
     list_filter = ["branch", "revoked"]
     list_select_related = ["branch"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "branch", "role"]
+    list_filter = ["branch", "role"]
+    list_select_related = ["user", "branch"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["id", "branch", "type", "occurred_at"]
+    list_filter = ["branch", "type"]
+    list_select_related = ["branch"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

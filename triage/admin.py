@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from triage.models import Assessment, Intake, Patient
+from triage.models import Assessment, Intake, Patient, Review
 
 
 class AssessmentInline(admin.StackedInline):
@@ -18,6 +18,18 @@ class AssessmentInline(admin.StackedInline):
         return False
 
 
+class ReviewInline(admin.TabularInline):
+    model = Review
+    fields = ["created_at", "reviewer", "disposition", "urgency", "service", "imaging",
+              "overridden", "reason"]  # fmt: skip
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Intake)
 class IntakeAdmin(admin.ModelAdmin):
     list_display = ["id", "branch", "submitted_at", "disposition", "urgency"]
@@ -26,7 +38,7 @@ class IntakeAdmin(admin.ModelAdmin):
     search_fields = ["patient__external_id"]
     readonly_fields = ["branch", "patient", "answers", "questionnaire_version", "submitted_at",
                        "api_key"]  # fmt: skip
-    inlines = [AssessmentInline]
+    inlines = [AssessmentInline, ReviewInline]
 
     @admin.display(ordering="assessment__disposition")
     def disposition(self, obj: Intake) -> str:
