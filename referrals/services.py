@@ -129,18 +129,33 @@ def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral
     return referral
 
 
-def referral_follow(
-    *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict], note: str
-) -> Referral | None:
-    """Make the intake's referral match its final decision, inside the caller's transaction:
-    cancel it for home care, amend it when the service or urgency changed, open one if none."""
-    active = (
-        Referral.objects.select_for_update()
+def active_referral_for_update(*, intake: Intake) -> Referral | None:
+    """Lock the intake's referral that is still in progress, if any.
+
+    Take it before writing any feed event: events hold the feed lock to commit, and a row
+    lock taken after it could deadlock with a transition holding the row and wanting the feed.
+    """
+    return (
+        Referral.objects.select_for_update(of=("self",))
         .select_related("branch")
         .filter(intake=intake)
         .exclude(status__in=workflow.FINAL)
         .first()
     )
+
+
+def referral_follow(
+    *,
+    caller: Caller,
+    intake: Intake,
+    active: Referral | None,
+    outcome: Outcome,
+    reasons: list[dict],
+    note: str,
+) -> Referral | None:
+    """Make the intake's referral match its final decision, inside the caller's transaction:
+    cancel it for home care, amend it when the service or urgency changed, open one if none.
+    `active` comes from `active_referral_for_update`."""
     if outcome.disposition == "home_care":
         if active is not None:
             _move(caller=caller, referral=active, to="cancelled", note=note)

@@ -13,7 +13,12 @@ from clinic.api.errors import Conflict
 from clinic.callers import Caller, KeyCaller
 from clinic.events import record_event
 from clinic.scoping import for_caller
-from referrals.services import Outcome, referral_follow, referral_open
+from referrals.services import (
+    Outcome,
+    active_referral_for_update,
+    referral_follow,
+    referral_open,
+)
 from triage.ages import age_on
 from triage.engine import Decision, evaluate
 from triage.models import Assessment, Intake, Patient, Review
@@ -125,6 +130,7 @@ def review_create(
         if not caller.is_clinician_in(intake.branch_id):
             raise PermissionDenied("Only a clinician of this branch may review a decision.")
         assessment = intake.assessment
+        active = active_referral_for_update(intake=intake)
         if imaging is None:
             imaging = assessment.imaging if disposition == "medical_referral" else "none"
         overridden = (disposition, urgency, service, imaging) != (
@@ -156,6 +162,7 @@ def review_create(
         review.referral = referral_follow(
             caller=caller,
             intake=intake,
+            active=active,
             outcome=Outcome(disposition, urgency, service, imaging),
             reasons=assessment.decision["reasons"],
             note=f"Clinician review: {reason}",
