@@ -149,18 +149,23 @@ def referral_follow(
     caller: Caller,
     intake: Intake,
     active: Referral | None,
+    decision_changed: bool,
     outcome: Outcome,
     reasons: list[dict],
     note: str,
 ) -> Referral | None:
-    """Make the intake's referral match its final decision, inside the caller's transaction:
-    cancel it for home care, amend it when the service or urgency changed, open one if none.
+    """Make the intake's referral follow its final decision, inside the caller's transaction:
+    cancel it for home care, amend it when the service or urgency changed, and open one when
+    the decision changed to one that needs a referral and none is in progress. A confirmation
+    never reopens a referral that has already ended (completed, declined or cancelled).
     `active` comes from `active_referral_for_update`."""
     if outcome.disposition == "home_care":
         if active is not None:
             _move(caller=caller, referral=active, to="cancelled", note=note)
         return None
     if active is None:
+        if not decision_changed:
+            return None
         return referral_open(caller=caller, intake=intake, outcome=outcome, reasons=reasons)
     changed = (active.service, active.urgency, active.imaging) != (
         outcome.service,

@@ -20,6 +20,7 @@ from referrals.services import (
     referral_open,
 )
 from triage.ages import age_on
+from triage.decisions import final_decision
 from triage.engine import Decision, evaluate
 from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import QUESTIONNAIRE_VERSION
@@ -130,6 +131,7 @@ def review_create(
         if not caller.is_clinician_in(intake.branch_id):
             raise PermissionDenied("Only a clinician of this branch may review a decision.")
         assessment = intake.assessment
+        before = final_decision(intake)
         active = active_referral_for_update(intake=intake)
         if imaging is None:
             imaging = assessment.imaging if disposition == "medical_referral" else "none"
@@ -163,6 +165,8 @@ def review_create(
             caller=caller,
             intake=intake,
             active=active,
+            decision_changed=(before.disposition, before.urgency, before.service, before.imaging)
+            != (disposition, urgency, service, imaging),
             outcome=Outcome(disposition, urgency, service, imaging),
             reasons=assessment.decision["reasons"],
             note=f"Clinician review: {reason}",

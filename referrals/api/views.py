@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from referrals import selectors, services
 from referrals.api import serializers as s
@@ -91,7 +92,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         parameters=[_ID],
         responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=PrintablePageNegotiation)
     def letter(self, request: Request, pk=None) -> HttpResponse:
         referral = self.get_object()
         intake = referral.intake

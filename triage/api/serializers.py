@@ -191,8 +191,8 @@ class IntakeSerializer(serializers.ModelSerializer):
     assessment = StoredDecisionField()
     review = serializers.SerializerMethodField(help_text="The latest clinician review, if any.")
     referral = serializers.SerializerMethodField(
-        help_text="The referral this intake opened (the latest, if a review reopened one); "
-        "null for a home-care decision."
+        help_text="The latest referral this intake opened, in whatever status it is now; "
+        "null if it never needed one."
     )
 
     class Meta:

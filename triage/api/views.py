@@ -13,6 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api.negotiation import PrintablePageNegotiation
+from clinic.api.permissions import IsBranchCaller, IsClinicianOfBranch
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from triage import selectors, services
 from triage.api import serializers as s
@@ -108,12 +110,14 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         request=s.ReviewInputSerializer,
         responses={201: s.ReviewSerializer, **error_responses(*WRITE_ERRORS, 404)},
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], permission_classes=[IsBranchCaller, IsClinicianOfBranch])
     def review(self, request: Request, pk=None) -> Response:
+        intake = self.get_object()  # 404 outside the caller's branches, 403 unless clinician
         data = s.ReviewInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = services.review_create(caller=request.user, intake_id=pk, **{
-            "imaging": None, **data.validated_data})  # fmt: skip
+        review = services.review_create(
+            caller=request.user, intake_id=intake.pk, **{"imaging": None, **data.validated_data}
+        )
         return Response(s.ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -129,7 +133,12 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         summary="The care plan as a printable page",
         responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
     )
-    @action(detail=True, methods=["get"], url_path="care-plan/print")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="care-plan/print",
+        content_negotiation_class=PrintablePageNegotiation,
+    )
     def care_plan_print(self, request: Request, pk=None) -> HttpResponse:
         intake = self.get_object()
         plan = _care_plan(intake)
