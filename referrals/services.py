@@ -43,10 +43,11 @@ def _summary(reasons: list[dict]) -> str:
 
 
 def referral_open(
-    *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict]
+    *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict], now=None
 ) -> Referral:
-    """Open a referral for a decision that needs one. Runs inside the caller's transaction."""
-    now = timezone.now()
+    """Open a referral for a decision that needs one. Runs inside the caller's transaction.
+    `now` lets an intake's referral open at the intake's own submission time."""
+    now = now or timezone.now()
     referral = Referral.objects.create(
         branch_id=intake.branch_id,
         intake=intake,

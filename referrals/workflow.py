@@ -4,7 +4,7 @@ open → sent → accepted → booked → attended → completed; sent → decli
 booked → not_attended → booked; any status that is not final → cancelled (a note is required).
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 STATUSES = (
     "open",
@@ -45,7 +45,8 @@ ROUTINE_WITHIN = timedelta(days=14)
 def due_by(urgency: str, opened_at: datetime) -> datetime:
     """When a referral of this urgency opened at `opened_at` (clinic local time) is due."""
     if urgency == "emergency":
-        return opened_at + EMERGENCY_WITHIN
+        # Hours are real elapsed time: count them in UTC, so a clock change adds or loses none.
+        return (opened_at.astimezone(UTC) + EMERGENCY_WITHIN).astimezone(opened_at.tzinfo)
     if urgency == "urgent":
         moment, left = opened_at, URGENT_WORKING_DAYS
         while left:

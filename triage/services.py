@@ -106,6 +106,7 @@ def intake_create(
                     decision.disposition, decision.urgency, decision.service, decision.imaging
                 ),
                 reasons=decided["reasons"],
+                now=submitted_at,
             )
     return intake
 
