@@ -87,7 +87,7 @@ def referral_transition(
     the winner's status and gets 409 (or 412 if it named a version that is now stale)."""
     with transaction.atomic():
         referral = _locked_referral(caller=caller, referral_id=referral_id)
-        if if_match is not None and if_match.strip() != referral.etag:
+        if if_match is not None and if_match.strip() not in ("*", referral.etag):
             raise PreconditionFailed(
                 {"If-Match": ["The referral has changed since you read it; fetch it again."]}
             )
