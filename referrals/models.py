@@ -25,7 +25,7 @@ class Referral(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
     service = models.CharField(max_length=40, choices=_choices(REFERRED_SERVICES))
     urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
-    imaging = models.CharField(max_length=20, choices=_choices(v.IMAGING))
+    imaging = models.CharField(max_length=20, choices=list(v.IMAGING_LABELS.items()))
     reasons_summary = models.TextField()
     status = models.CharField(max_length=20, choices=_choices(STATUSES), default="open")
     due_by = models.DateTimeField()

@@ -683,8 +683,9 @@ def test_the_letter_is_printable_html_with_everything_the_receiver_needs(api):
         assert escape(flag["label"]) in html, flag["code"]
     assert re.search(r"total\D{0,20}\b7\b", text, re.IGNORECASE), "STarT total not shown"
     assert re.search(r"urgency\W+urgent", text, re.IGNORECASE), "urgency not shown"
-    imaging_words = assessment["imaging"].replace("_", " ").lower()
-    assert imaging_words in text.lower(), "requested imaging not shown"
+    # The letter names the imaging in words: "MRI of the whole spine" for mri_whole_spine.
+    assert assessment["imaging"] == "mri_whole_spine"
+    assert "mri of the whole spine" in text.lower(), "requested imaging not shown"
     safety_net = [a for a in assessment["advice"] if a["code"].startswith("safety_net")]
     assert safety_net
     for advice in safety_net:

@@ -23,6 +23,13 @@ SERVICES = (
     "emergency_department",
 )
 IMAGING = ("none", "xray", "mri_lumbar", "mri_whole_spine", "ct")
+IMAGING_LABELS = {
+    "none": "None",
+    "xray": "X-ray",
+    "mri_lumbar": "MRI of the lumbar spine",
+    "mri_whole_spine": "MRI of the whole spine",
+    "ct": "CT scan",
+}
 
 # Which services go with which disposition (SPEC §4): what a clinician's review may choose.
 SERVICES_BY_DISPOSITION = {
