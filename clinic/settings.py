@@ -167,7 +167,31 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "clinic.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "clinic.api.throttling.CallerRateThrottle",
+        "clinic.api.throttling.AnonymousRateThrottle",
+    ],
     "PAGE_SIZE": 25,
+}
+
+# Throttling counts in a cache every app server shares: Redis when REDIS_URL is set (several
+# processes or machines), local memory otherwise (one process: the demo and most tests).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="clinic"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Requests per API key or signed-in person, and per address for calls without credentials.
+THROTTLE_RATES = {
+    "caller": env.str("THROTTLE_CALLER_RATE", default="600/min"),
+    "anonymous": env.str("THROTTLE_ANONYMOUS_RATE", default="120/min"),
 }
 
 SPECTACULAR_SETTINGS = {

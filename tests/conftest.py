@@ -42,6 +42,14 @@ def key_client(branch_slug: str) -> APIClient:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Each test starts with no requests counted against any caller."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api(db) -> APIClient:
     """A reception system of the branch `north`."""

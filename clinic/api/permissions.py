@@ -1,5 +1,8 @@
+from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+
+from clinic.api.throttling import AnonymousRateThrottle
 
 
 class IsBranchCaller(BasePermission):
@@ -7,7 +10,14 @@ class IsBranchCaller(BasePermission):
 
     def has_permission(self, request: Request, view) -> bool:
         user = request.user
-        return bool(user is not None and user.is_authenticated and getattr(user, "branch_ids", ()))
+        if user is None or not user.is_authenticated:
+            # DRF checks throttles only after permissions, so a call without credentials
+            # would never be counted; count it here, before answering 401.
+            throttle = AnonymousRateThrottle()
+            if not throttle.allow_request(request, view):
+                raise exceptions.Throttled(throttle.wait())
+            return False
+        return bool(getattr(user, "branch_ids", ()))
 
 
 class IsClinicianOfBranch(BasePermission):

@@ -220,6 +220,7 @@ class EventFeedView(APIView):
 class HealthView(generics.GenericAPIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes: list = []  # load balancers poll it
     serializer_class = s.HealthSerializer
 
     @extend_schema(
