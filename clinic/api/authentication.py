@@ -6,6 +6,7 @@ from rest_framework_api_key.permissions import KeyParser
 
 from clinic.callers import KeyCaller, StaffCaller
 from clinic.models import ApiKey
+from clinic.request_context import actor_var
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -22,7 +23,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             api_key = None
         if api_key is None or api_key.has_expired:
             raise exceptions.AuthenticationFailed("The API key is not valid.")
-        return KeyCaller(api_key), api_key
+        caller = KeyCaller(api_key)
+        actor_var.set(caller.actor)
+        return caller, api_key
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
@@ -38,4 +41,6 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         user, _ = result
         if not user.is_staff:
             return None
-        return StaffCaller.for_user(user), None
+        caller = StaffCaller.for_user(user)
+        actor_var.set(caller.actor)
+        return caller, None
