@@ -37,6 +37,9 @@ lint: $(VENV)/.dev
 test: lint
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  DJANGO_ALLOWED_HOSTS=triage.example.org CLINIC_VAR_DIR=$$(mktemp -d) \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.dev
