@@ -26,6 +26,11 @@ class Caller:
         """How history and audit name the caller: never a patient detail."""
         raise NotImplementedError
 
+    @property
+    def identity(self) -> str:
+        """A stable id for the credential, for per-caller state such as idempotency keys."""
+        raise NotImplementedError
+
     def is_clinician_in(self, branch_id: int) -> bool:
         return False
 
@@ -47,6 +52,10 @@ class KeyCaller(Caller):
     @property
     def actor(self) -> str:
         return f"api-key:{self.api_key.prefix}"
+
+    @property
+    def identity(self) -> str:
+        return f"key:{self.api_key.prefix}"  # unique; the key's pk embeds its hash
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,10 @@ class StaffCaller(Caller):
     @property
     def actor(self) -> str:
         return f"user:{self.user.get_username()}"
+
+    @property
+    def identity(self) -> str:
+        return f"user:{self.user.pk}"
 
     def is_clinician_in(self, branch_id: int) -> bool:
         return self.roles.get(branch_id) in ("clinician", "clinic_admin")

@@ -6,6 +6,7 @@ DATABASE_URL selects PostgreSQL; without it the service uses an embedded SQLite 
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -206,6 +207,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# How long an Idempotency-Key is remembered (at least 24 hours; purge_idempotency_keys).
+IDEMPOTENCY_RETENTION = timedelta(hours=env.int("IDEMPOTENCY_RETENTION_HOURS", default=48))
 
 # Requests per API key or signed-in person, and per address for calls without credentials.
 THROTTLE_RATES = {

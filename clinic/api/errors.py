@@ -46,9 +46,12 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with what is already stored."
     default_code = "conflict"
 
-    def __init__(self, detail: Any = None, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, detail: Any = None, code: str | None = None, headers: dict | None = None, **extra
+    ) -> None:
         super().__init__(detail, code)
         self.extra = extra
+        self.headers = headers or {}
 
 
 class PreconditionFailed(Conflict):
@@ -106,6 +109,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             errors = [{"field": field, "code": code, "message": message}]
         body = error_body(response.status_code, code, message, errors)
         body.update(getattr(exc, "extra", {}))
+        for name, value in getattr(exc, "headers", {}).items():
+            response[name] = value
     response.data = body
     return response
 

@@ -1,7 +1,7 @@
 """OpenAPI pieces shared by every API: the error body and its documented status codes."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -34,9 +34,11 @@ _WHEN = {
     401: "No API key, or a key that is not valid.",
     403: "The caller may not do this.",
     404: "Not found in the caller's branch.",
-    409: "Conflicts with what is stored (the field is named). For a referral transition: "
-    "the move is not legal from the current status (`current_status`, `legal_next`).",
+    409: "Conflicts with what is stored (the field is named); for a referral transition, "
+    "the move is not legal from the current status (`current_status`, `legal_next`); or a "
+    "request with the same `Idempotency-Key` is still running (`Retry-After`).",
     412: "`If-Match` names a version that is no longer current.",
+    422: "The `Idempotency-Key` was already used with a different request.",
     413: "The body is larger than the service accepts.",
     406: "The `Accept` header asks for something other than JSON.",
     415: "The body is not JSON (`Content-Type: application/json`).",
@@ -47,6 +49,17 @@ _WHEN = {
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorSerializer, description=_WHEN[code]) for code in codes}
 
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (a UUID): a retry with the same key and body replays the "
+    "first response instead of creating again; the same key with another body is 422; a retry "
+    "while the first is still running is 409 with Retry-After. Kept 48 hours.",
+)
+IDEMPOTENT_ERRORS = (409, 422)
 
 READ_ERRORS = (401, 403, 406)
 WRITE_ERRORS = (400, 401, 403, 406, 413, 415)

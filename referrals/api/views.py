@@ -9,7 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api.negotiation import PrintablePageNegotiation
-from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from clinic.api.schema import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+)
+from clinic.idempotency import idempotent
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.filtersets import ReferralFilterSet
@@ -67,14 +74,16 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 required=False,
                 description="The ETag you read; optional.",
             ),
+            IDEMPOTENCY_KEY,
         ],
         request=s.TransitionInputSerializer,
         responses={
             200: s.ReferralDetailSerializer,
-            **error_responses(*WRITE_ERRORS, 404, 409, 412),
+            **error_responses(*WRITE_ERRORS, 404, 412, *IDEMPOTENT_ERRORS),
         },
     )
     @action(detail=True, methods=["post"])
+    @idempotent
     def transitions(self, request: Request, pk=None) -> Response:
         data = s.TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

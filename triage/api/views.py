@@ -15,7 +15,14 @@ from rest_framework.views import APIView
 
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.permissions import IsBranchCaller, IsClinicianOfBranch
-from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from clinic.api.schema import (
+    IDEMPOTENCY_KEY,
+    IDEMPOTENT_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+)
+from clinic.idempotency import idempotent
 from triage import selectors, services
 from triage.api import serializers as s
 from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
@@ -85,8 +92,10 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "`external_id` creates the patient; a known one must match the date of birth and sex "
         "held for it (else 409).",
         request=s.IntakeInputSerializer,
-        responses={201: s.IntakeSerializer, **error_responses(*WRITE_ERRORS, 409)},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.IntakeSerializer, **error_responses(*WRITE_ERRORS, *IDEMPOTENT_ERRORS)},
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         data = s.IntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -108,9 +117,14 @@ class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         "referral follows the final decision: opened, amended, or cancelled with the review's "
         "reason as its note.",
         request=s.ReviewInputSerializer,
-        responses={201: s.ReviewSerializer, **error_responses(*WRITE_ERRORS, 404)},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={
+            201: s.ReviewSerializer,
+            **error_responses(*WRITE_ERRORS, 404, *IDEMPOTENT_ERRORS),
+        },
     )
     @action(detail=True, methods=["post"], permission_classes=[IsBranchCaller, IsClinicianOfBranch])
+    @idempotent
     def review(self, request: Request, pk=None) -> Response:
         intake = self.get_object()  # 404 outside the caller's branches, 403 unless clinician
         data = s.ReviewInputSerializer(data=request.data)

@@ -1,0 +1,116 @@
+"""Idempotency-Key for POSTs that create something.
+
+A retry with the same key and the same request replays the first response; the same key with
+another request is 422; a retry while the first is still running is 409 with Retry-After.
+Keys belong to one caller. The record is completed in the same transaction as the change it
+guards, so either both are stored or neither is.
+"""
+
+import functools
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from clinic.api.errors import Conflict
+from clinic.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# A record still running after this long belonged to a process that died: it may be retried.
+ABANDONED_AFTER = timedelta(minutes=5)
+REPLAYED_HEADERS = ("Location", "ETag")
+
+
+class KeyReused(Conflict):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was used with a different request."
+
+
+class StillRunning(Conflict):
+    default_code = "idempotency_key_in_progress"
+    default_detail = "A request with this Idempotency-Key is still being processed; retry soon."
+
+
+def _request_hash(request) -> str:
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _begin(caller: str, key: str, request_hash: str) -> tuple[IdempotencyRecord, bool]:
+    """The record for this key, and whether this request should run (True) or replay."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                caller=caller, key=key, request_hash=request_hash, created_at=now
+            )
+        return record, True
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        record = IdempotencyRecord.objects.select_for_update().get(caller=caller, key=key)
+        if record.request_hash != request_hash:
+            raise KeyReused({HEADER: [KeyReused.default_detail]})
+        if record.done:
+            return record, False
+        if record.created_at > now - ABANDONED_AFTER:
+            raise StillRunning(
+                {HEADER: [StillRunning.default_detail]}, headers={"Retry-After": "1"}
+            )
+        record.created_at = now  # take over an abandoned attempt
+        record.save(update_fields=["created_at"])
+        return record, True
+
+
+def idempotent(view_method):
+    """Wrap a view method that creates something with Idempotency-Key handling."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(self, request, *args, **kwargs)
+        if not _VALID_KEY.match(key):
+            raise exceptions.ValidationError(
+                {HEADER: ["Use 1 to 255 visible ASCII characters, such as a UUID."]}
+            )
+        record, run = _begin(request.user.identity, key, _request_hash(request))
+        if not run:
+            return Response(
+                record.response_body,
+                status=record.response_status,
+                headers={**record.response_headers, "Idempotent-Replayed": "true"},
+            )
+        try:
+            with transaction.atomic():
+                response = view_method(self, request, *args, **kwargs)
+                record.done = True
+                record.response_status = response.status_code
+                record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+                record.response_headers = {
+                    name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)
+                }
+                record.save()
+        except BaseException:
+            # Nothing was stored: forget the key so that a retry can run.
+            IdempotencyRecord.objects.filter(pk=record.pk, done=False).delete()
+            raise
+        return response
+
+    return wrapper
+
+
+def purge_expired(*, older_than: timedelta | None = None) -> int:
+    """Delete records older than the retention (never less than 24 hours)."""
+    keep = max(older_than or settings.IDEMPOTENCY_RETENTION, timedelta(hours=24))
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - keep).delete()
+    return deleted
