@@ -2,7 +2,7 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from clinic.models import ApiKey, Branch, Event, StaffRole
+from clinic.models import ApiKey, AuditEvent, Branch, Event, StaffRole
 
 # The library's own key model is unused: every key here belongs to a branch.
 admin.site.unregister(APIKey)
@@ -34,6 +34,25 @@ class EventAdmin(admin.ModelAdmin):
     list_display = ["id", "branch", "type", "occurred_at"]
     list_filter = ["branch", "type"]
     list_select_related = ["branch"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail can be searched here but never changed."""
+
+    list_display = ["at", "actor", "role", "branch", "action", "outcome", "status_code"]
+    list_filter = ["outcome", "action", "branch", "role"]
+    list_select_related = ["branch"]
+    search_fields = ["actor", "request_id", "patients__patient_id"]
 
     def has_add_permission(self, request) -> bool:
         return False

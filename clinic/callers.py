@@ -34,6 +34,10 @@ class Caller:
     def is_clinician_in(self, branch_id: int) -> bool:
         return False
 
+    def branch_ids_as(self, roles: tuple[str, ...]) -> tuple[int, ...]:
+        """The branches where the caller holds one of `roles` (a reception system: none)."""
+        return ()
+
 
 @dataclass(frozen=True)
 class KeyCaller(Caller):
@@ -93,3 +97,6 @@ class StaffCaller(Caller):
 
     def is_clinician_in(self, branch_id: int) -> bool:
         return self.roles.get(branch_id) in ("clinician", "clinic_admin")
+
+    def branch_ids_as(self, roles: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(branch for branch, role in self.roles.items() if role in roles)

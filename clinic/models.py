@@ -138,3 +138,56 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller} {self.key}"
+
+
+class AuditEvent(models.Model):
+    """Who touched patient data, how, and with what outcome. Append-only: the application
+    never updates or deletes a row, and on PostgreSQL a trigger refuses it outright."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.CharField(max_length=200, help_text="user:<name>, api-key:<prefix> or -")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, null=True, blank=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, null=True, blank=True)
+    role = models.CharField(max_length=30, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=30, blank=True)
+    object_ids = models.JSONField(default=list)
+    request_id = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    outcome = models.CharField(
+        max_length=10, choices=[("allowed", "Allowed"), ("denied", "Denied"), ("error", "Error")]
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["branch", "-at"], name="audit_branch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.outcome}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The audit trail is append-only.")
+
+
+class AuditPatient(models.Model):
+    """Which patients an audit event concerned: lets admins ask "who saw this patient?"."""
+
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="patients")
+    patient_id = models.UUIDField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "patient_id"], name="audit_patient_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} · {self.patient_id}"

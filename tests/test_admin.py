@@ -29,6 +29,7 @@ def admin_client_with_data(client, api):
         "/admin/clinic/branch/",
         "/admin/clinic/staffrole/",
         "/admin/clinic/event/",
+        "/admin/clinic/auditevent/",
     ],
 )
 def test_admin_list_pages_open(admin_client_with_data, url):

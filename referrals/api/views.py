@@ -16,6 +16,7 @@ from clinic.api.schema import (
     WRITE_ERRORS,
     error_responses,
 )
+from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
 from referrals import selectors, services
 from referrals.api import serializers as s
@@ -27,9 +28,25 @@ _ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Referral i
 
 
 @extend_schema(tags=["referrals"])
-class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReferralViewSet(
+    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.ReferralSerializer
     filterset_class = ReferralFilterSet
+    audit_object_type = "referral"
+    audit_actions = {
+        "list": "referral.list",
+        "retrieve": "referral.read",
+        "transitions": "referral.transition",
+        "letter": "referral.letter",
+    }
+
+    def audit_extra_patients(self, request: Request, response) -> list:
+        if response.status_code >= 400 or self.action != "letter":
+            return []
+        return list(
+            Referral.objects.filter(pk=self.kwargs["pk"]).values_list("patient_id", flat=True)
+        )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

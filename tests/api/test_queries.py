@@ -15,13 +15,16 @@ def _feed_locks(events: int) -> int:
 # Counted inside the test's own transaction, so the service's transaction shows as a savepoint
 # and its release (in production they are BEGIN and COMMIT, which are not counted):
 # key lookup; savepoint; patient select; [savepoint, insert, release: only for a new patient];
-# intake insert; assessment insert; two events; release.
-HOME_CARE_NEW_PATIENT = 11 + _feed_locks(2)
-HOME_CARE_KNOWN_PATIENT = 8 + _feed_locks(2)
+# intake insert; assessment insert; two events; release; then the audit event and the patient
+# it concerns.
+AUDIT = 2
+HOME_CARE_NEW_PATIENT = 11 + _feed_locks(2) + AUDIT
+HOME_CARE_KNOWN_PATIENT = 8 + _feed_locks(2) + AUDIT
 # A referral adds its insert, its first history entry and its event.
 REFERRAL_KNOWN_PATIENT = HOME_CARE_KNOWN_PATIENT + 3 + _feed_locks(1)
-# Key lookup, count, one page with patient and assessment joined, referrals, reviews.
-LIST_PAGE_QUERIES = 5
+# Key lookup, count, one page with patient and assessment joined, referrals, reviews; the audit
+# event and (one insert) every patient on the page.
+LIST_PAGE_QUERIES = 5 + AUDIT
 
 
 def _queries(call) -> int:

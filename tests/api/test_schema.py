@@ -23,6 +23,7 @@ OPERATIONS = [
     ("/api/v1/referrals/{id}/", "get", READ | {"200", "404"}),
     ("/api/v1/referrals/{id}/transitions/", "post", WRITE | {"200", "404", "409", "412", "422"}),
     ("/api/v1/referrals/{id}/letter/", "get", READ | {"200", "404"}),
+    ("/api/v1/audit-events/", "get", READ | {"200", "400"}),
 ]
 
 

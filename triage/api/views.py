@@ -22,6 +22,7 @@ from clinic.api.schema import (
     WRITE_ERRORS,
     error_responses,
 )
+from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
 from triage import selectors, services
 from triage.api import serializers as s
@@ -60,7 +61,9 @@ class RuleTableView(APIView):
         return Response(_RULE_TABLE)
 
 
-class EvaluateView(APIView):
+class EvaluateView(AuditedMixin, APIView):
+    audit_actions = {"post": "triage.evaluate"}
+
     @extend_schema(
         summary="Preview a decision without storing anything",
         request=s.EvaluateInputSerializer,
@@ -77,9 +80,30 @@ class EvaluateView(APIView):
 
 
 @extend_schema(tags=["intakes"])
-class IntakeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class IntakeViewSet(
+    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.IntakeSerializer
     filterset_class = IntakeFilterSet
+    audit_object_type = "intake"
+    audit_actions = {
+        "list": "intake.list",
+        "retrieve": "intake.read",
+        "create": "intake.create",
+        "review": "intake.review",
+        "care_plan": "care_plan.read",
+        "care_plan_print": "care_plan.print",
+    }
+
+    def audit_extra_patients(self, request: Request, response) -> list:
+        if response.status_code >= 400 or self.action not in (
+            "review",
+            "care_plan",
+            "care_plan_print",
+        ):
+            return []
+        intake = Intake.objects.filter(pk=self.kwargs["pk"])
+        return list(intake.values_list("patient_id", flat=True))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
@@ -185,8 +209,10 @@ def _care_plan(intake: Intake) -> dict:
     }
 
 
-class PatientHistoryView(generics.GenericAPIView):
+class PatientHistoryView(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.PatientHistorySerializer
+    audit_object_type = "patient"
+    audit_actions = {"get": "patient.history"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -203,8 +229,10 @@ class PatientHistoryView(generics.GenericAPIView):
         return Response(s.PatientHistorySerializer({"patient": patient, "events": events}).data)
 
 
-class EventFeedView(APIView):
+class EventFeedView(AuditedMixin, APIView):
     page_size = 100
+    audit_object_type = "event"
+    audit_actions = {"get": "events.list"}
 
     @extend_schema(
         summary="The change feed: everything that happened since a cursor, in commit order",

@@ -1,0 +1,73 @@
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import BasePermission
+
+from clinic.api.permissions import IsBranchCaller
+from clinic.api.schema import READ_ERRORS, error_responses
+from clinic.audit import AuditedMixin
+from clinic.models import AuditEvent
+from clinic.scoping import for_caller_as
+
+ADMIN_ROLES = ("clinic_admin",)
+
+
+class IsClinicAdmin(BasePermission):
+    message = "Only a clinic admin may read the audit trail."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.branch_ids_as(ADMIN_ROLES))
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    patient_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "actor", "branch", "role", "action", "object_type", "object_ids",
+                  "patient_ids", "request_id", "status_code", "outcome"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_patient_ids(self, event: AuditEvent) -> list[str]:
+        return [str(link.patient_id) for link in event.patients.all()]
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(help_text="user:<name> or api-key:<prefix>")
+    action = django_filters.CharFilter(help_text="For example intake.read or referral.transition")
+    patient = django_filters.UUIDFilter(field_name="patients__patient_id", distinct=True)
+    outcome = django_filters.ChoiceFilter(
+        choices=[("allowed", "allowed"), ("denied", "denied"), ("error", "error")]
+    )
+    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    on = django_filters.DateFilter(field_name="at", lookup_expr="date")
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+
+@extend_schema(tags=["audit"])
+class AuditEventViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit trail of the branches the caller administers, newest first."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilterSet
+    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    audit_object_type = "audit_event"
+    audit_actions = {"list": "audit.list"}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        events = AuditEvent.objects.prefetch_related("patients").order_by("-id")
+        return for_caller_as(events, self.request.user, ADMIN_ROLES)
+
+    @extend_schema(
+        summary="The audit trail (clinic admins)",
+        responses={200: AuditEventSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
