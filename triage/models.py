@@ -28,9 +28,10 @@ class Patient(models.Model):
     external_id = models.CharField(
         max_length=64, help_text="The reception system's own identifier for this patient."
     )
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, help_text="Empty once the patient is redacted.")
     sex = models.CharField(max_length=10, choices=_choices(v.SEXES))
     created_at = models.DateTimeField(auto_now_add=True)
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
