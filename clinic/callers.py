@@ -38,6 +38,11 @@ class Caller:
         """The branches where the caller holds one of `roles` (a reception system: none)."""
         return ()
 
+    def sees_answers_in(self, branch_id: int) -> bool:
+        """Minimum necessary: only clinicians (and clinic admins) see a patient's full answers;
+        reception sees decisions and referral status."""
+        return self.is_clinician_in(branch_id)
+
 
 @dataclass(frozen=True)
 class KeyCaller(Caller):

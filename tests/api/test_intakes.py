@@ -19,7 +19,7 @@ def test_intake_is_stored_with_its_decision(api):
     data = response.json()
     assert response["Location"].endswith(f"{INTAKES}{data['id']}/")
     assert data["patient"]["external_id"] == "MRN-0042"
-    assert data["answers"] == body["answers"]
+    assert "answers" not in data  # a reception system sees the decision, not the answers
     assessment = data["assessment"]
     assert (assessment["disposition"], assessment["urgency"]) == ("medical_referral", "emergency")
     assert assessment["ruleset_version"] == "2026.1"
@@ -194,3 +194,16 @@ def test_asking_for_anything_but_json_is_406(api):
 
     assert response.status_code == 406
     assert response.json()["errors"][0]["field"] == "Accept"
+
+
+def test_only_clinicians_see_the_full_answers(api, clinician, receptionist):
+    body = intake_body(external_id="MIN-1")
+    intake_id = post_json(api, INTAKES, body).json()["id"]
+
+    as_clinician = clinician.get(f"{INTAKES}{intake_id}/").json()
+    as_receptionist = receptionist.get(f"{INTAKES}{intake_id}/").json()
+
+    assert as_clinician["answers"] == body["answers"]
+    assert "answers" not in as_receptionist
+    assert set(as_clinician) - set(as_receptionist) == {"answers"}
+    assert clinician.get(INTAKES).json()["results"][0]["answers"] == body["answers"]

@@ -187,13 +187,22 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class IntakeSerializer(serializers.ModelSerializer):
     patient = PatientSerializer()
-    answers = StoredAnswersField()
+    answers = StoredAnswersField(
+        required=False, help_text="Clinicians and clinic admins only (minimum necessary)."
+    )
     assessment = StoredDecisionField()
     review = serializers.SerializerMethodField(help_text="The latest clinician review, if any.")
     referral = serializers.SerializerMethodField(
         help_text="The latest referral this intake opened, in whatever status it is now; "
         "null if it never needed one."
     )
+
+    def to_representation(self, intake: Intake) -> dict:
+        data = super().to_representation(intake)
+        caller = self.context.get("caller")
+        if caller is None or not caller.sees_answers_in(intake.branch_id):
+            data.pop("answers")  # minimum necessary: reception works from the decision
+        return data
 
     class Meta:
         model = Intake

@@ -105,6 +105,9 @@ class IntakeViewSet(
         intake = Intake.objects.filter(pk=self.kwargs["pk"])
         return list(intake.values_list("patient_id", flat=True))
 
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "caller": self.request.user}
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
             return Intake.objects.none()
@@ -124,7 +127,7 @@ class IntakeViewSet(
         data = s.IntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         intake = services.intake_create(caller=request.user, **data.validated_data)
-        body = s.IntakeSerializer(intake).data
+        body = s.IntakeSerializer(intake, context=self.get_serializer_context()).data
         location = request.build_absolute_uri(f"{intake.id}/")
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
