@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_api_key",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -177,6 +178,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "clinic.api.authentication.ApiKeyAuthentication",
+        "clinic.api.authentication.StaffTokenAuthentication",
         "clinic.api.authentication.StaffSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.IsBranchCaller"],
@@ -207,6 +209,13 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Staff API tokens (django-rest-knox): only a SHA-512 digest is stored; they expire and can be
+# revoked.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("STAFF_TOKEN_TTL_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 # How long an Idempotency-Key is remembered (at least 24 hours; purge_idempotency_keys).
 IDEMPOTENCY_RETENTION = timedelta(hours=env.int("IDEMPOTENCY_RETENTION_HOURS", default=48))

@@ -3,17 +3,21 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from clinic.api.access_views import ApiKeyViewSet, CurrentTokenView, StaffTokenView
 from clinic.api.audit_views import AuditEventViewSet
 from triage.api.views import HealthView
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     path("api/v1/", include("triage.api.urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/v1/", include(router.urls)),
+    path("api/v1/auth/tokens/", StaffTokenView.as_view(), name="staff-token"),
+    path("api/v1/auth/tokens/current/", CurrentTokenView.as_view(), name="staff-token-current"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

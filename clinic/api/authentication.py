@@ -1,5 +1,6 @@
 """Authentication: API keys for reception systems, sessions for staff signed in to the admin."""
 
+from knox.auth import TokenAuthentication
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
@@ -44,3 +45,18 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         caller = StaffCaller.for_user(user)
         actor_var.set(caller.actor)
         return caller, None
+
+
+class StaffTokenAuthentication(TokenAuthentication):
+    """`Authorization: Token <token>` for scripted staff use; tokens expire and can be revoked."""
+
+    def authenticate(self, request: Request) -> tuple[StaffCaller, object] | None:
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        if not user.is_staff:
+            raise exceptions.AuthenticationFailed("The token is not valid.")
+        caller = StaffCaller.for_user(user)
+        actor_var.set(caller.actor)
+        return caller, token

@@ -90,3 +90,16 @@ class StaffSessionScheme(OpenApiAuthenticationExtension):
             "description": "A staff member signed in to the admin (unsafe methods need the CSRF "
             "token).",
         }
+
+
+class StaffTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "clinic.api.authentication.StaffTokenAuthentication"
+    name = "StaffToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>` from POST /api/v1/auth/tokens/ (staff; expires).",
+        }

@@ -24,6 +24,12 @@ OPERATIONS = [
     ("/api/v1/referrals/{id}/transitions/", "post", WRITE | {"200", "404", "409", "412", "422"}),
     ("/api/v1/referrals/{id}/letter/", "get", READ | {"200", "404"}),
     ("/api/v1/audit-events/", "get", READ | {"200", "400"}),
+    ("/api/v1/api-keys/", "get", READ | {"200"}),
+    ("/api/v1/api-keys/", "post", WRITE | {"201"}),
+    ("/api/v1/api-keys/{prefix}/revoke/", "post", READ | {"200", "404"}),
+    ("/api/v1/api-keys/{prefix}/rotate/", "post", READ | {"201", "404"}),
+    ("/api/v1/auth/tokens/", "post", {"201", "400", "413", "415"}),
+    ("/api/v1/auth/tokens/current/", "delete", READ | {"204"}),
 ]
 
 

@@ -1,0 +1,181 @@
+"""Credentials: staff API tokens, and the branch API keys clinic admins manage."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from knox.models import AuthToken
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from clinic import services
+from clinic.api.fields import StrictSerializer
+from clinic.api.permissions import IsBranchCaller
+from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from clinic.audit import AuditedMixin
+from clinic.callers import StaffCaller
+from clinic.models import ApiKey, Branch
+from clinic.scoping import for_caller_as
+
+ADMIN_ROLES = ("clinic_admin",)
+
+
+class TokenRequestSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, style={"input_type": "password"})
+
+
+TokenSerializer = inline_serializer(
+    "StaffToken",
+    {
+        "token": serializers.CharField(help_text="Shown once."),
+        "expiry": serializers.DateTimeField(),
+    },
+)
+
+
+class StaffTokenView(AuditedMixin, APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    audit_actions = {"post": "auth.token"}
+
+    @extend_schema(
+        summary="Get an API token for a staff member (shown once; expires)",
+        request=TokenRequestSerializer,
+        responses={201: TokenSerializer, **error_responses(400, 413, 415)},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request, **data.validated_data)
+        if user is None or not user.is_staff:
+            raise ValidationError({"password": ["Wrong user name or password."]})
+        instance, token = AuthToken.objects.create(user)
+        return Response({"token": token, "expiry": instance.expiry}, status=201)
+
+
+class CurrentTokenView(AuditedMixin, APIView):
+    audit_actions = {"delete": "auth.token_revoke"}
+
+    @extend_schema(
+        summary="Revoke the token this request is made with",
+        responses={204: None, **error_responses(*READ_ERRORS)},
+    )
+    def delete(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IsClinicAdmin(BasePermission):
+    message = "Only a clinic admin may manage API keys."
+
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.user, StaffCaller) and bool(
+            request.user.branch_ids_as(ADMIN_ROLES)
+        )
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ["prefix", "name", "branch", "created", "expiry_date", "revoked"]
+        read_only_fields = fields
+
+
+class IssuedApiKeySerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="The plain key: shown this once, never again.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=50)
+    branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
+    expiry_date = serializers.DateTimeField(required=False, allow_null=True)
+
+
+_PREFIX = OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="The key's prefix")
+
+
+def _issued(api_key: ApiKey, key: str) -> dict:
+    return {**ApiKeySerializer(api_key).data, "key": key}
+
+
+@extend_schema(tags=["access"])
+class ApiKeyViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Clinic admins list, issue, revoke and rotate their branches' reception keys."""
+
+    serializer_class = ApiKeySerializer
+    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    lookup_field = "prefix"
+    audit_object_type = "api_key"
+    audit_actions = {"list": "api_key.list", "create": "api_key.issue",
+                     "revoke": "api_key.revoke", "rotate": "api_key.rotate"}  # fmt: skip
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ApiKey.objects.none()
+        keys = ApiKey.objects.select_related("branch").order_by("-created")
+        return for_caller_as(keys, self.request.user, ADMIN_ROLES)
+
+    @extend_schema(
+        summary="The reception keys of your branches",
+        responses={200: ApiKeySerializer(many=True), **error_responses(*READ_ERRORS)},
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Issue a reception key (the plain key is shown once)",
+        request=ApiKeyCreateSerializer,
+        responses={201: IssuedApiKeySerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    def create(self, request: Request) -> Response:
+        data = ApiKeyCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        administered = request.user.branch_ids_as(ADMIN_ROLES)
+        slug = data.validated_data.get("branch")
+        branches = Branch.objects.filter(id__in=administered)
+        if slug is not None:
+            branches = branches.filter(slug=slug)
+        if branches.count() != 1:
+            raise ValidationError({"branch": ["Name one of the branches you administer."]})
+        api_key, key = services.api_key_issue(
+            branch=branches.get(),
+            name=data.validated_data["name"],
+            expiry_date=data.validated_data.get("expiry_date"),
+        )
+        return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Revoke a key at once",
+        parameters=[_PREFIX],
+        request=None,
+        responses={200: ApiKeySerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, prefix=None) -> Response:
+        api_key = services.api_key_revoke(api_key=self.get_object())
+        return Response(ApiKeySerializer(api_key).data)
+
+    @extend_schema(
+        summary="Replace a key: the old one stops working, the new one is shown once",
+        parameters=[_PREFIX],
+        request=None,
+        responses={201: IssuedApiKeySerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def rotate(self, request: Request, prefix=None) -> Response:
+        old = get_object_or_404(self.get_queryset().filter(revoked=False), prefix=prefix)
+        api_key, key = services.api_key_rotate(api_key=old)
+        return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
