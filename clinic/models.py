@@ -42,7 +42,7 @@ class ApiKey(AbstractAPIKey):
 class StaffRole(models.Model):
     """A person's role in one branch. Clinicians (and clinic admins) may review decisions."""
 
-    ROLES = (
+    ROLES = (  # the values are clinic.callers' role names
         ("reception", "Reception"),
         ("clinician", "Clinician"),
         ("clinic_admin", "Clinic admin"),

@@ -1,8 +1,12 @@
 """Writes of branch and access data."""
 
-from django.db import transaction
+import secrets
 
-from clinic.models import ApiKey, Branch
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from knox.models import AuthToken
+
+from clinic.models import ApiKey, Branch, StaffRole
 
 
 def api_key_create(*, branch_slug: str, name: str) -> tuple[ApiKey, str]:
@@ -33,3 +37,33 @@ def api_key_rotate(*, api_key: ApiKey) -> tuple[ApiKey, str]:
         return api_key_issue(
             branch=api_key.branch, name=api_key.name, expiry_date=api_key.expiry_date
         )
+
+
+def staff_role_grant(*, branch: Branch, username: str, role: str) -> tuple[StaffRole, str | None]:
+    """Give a person a role in a branch, creating their own account if they have none.
+
+    Returns the role and, for a new account only, a one-time password to hand to the person
+    (they should change it); accounts are never shared."""
+    users = get_user_model().objects
+    with transaction.atomic():
+        user = users.filter(username=username).first()
+        password = None
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = users.create_user(username, password=password, is_staff=True)
+        elif not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        staff_role, _ = StaffRole.objects.update_or_create(
+            user=user, branch=branch, defaults={"role": role}
+        )
+    return staff_role, password
+
+
+def staff_role_remove(*, staff_role: StaffRole) -> None:
+    """End a person's access to a branch; with no branch left, their API tokens go too."""
+    with transaction.atomic():
+        user = staff_role.user
+        staff_role.delete()
+        if not user.is_superuser and not user.staff_roles.exists():
+            AuthToken.objects.filter(user=user).delete()

@@ -3,13 +3,19 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from clinic.api.access_views import ApiKeyViewSet, CurrentTokenView, StaffTokenView
+from clinic.api.access_views import (
+    ApiKeyViewSet,
+    CurrentTokenView,
+    StaffRoleViewSet,
+    StaffTokenView,
+)
 from clinic.api.audit_views import AuditEventViewSet
 from triage.api.views import HealthView
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
+router.register("staff-roles", StaffRoleViewSet, basename="staff-role")
 
 urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),

@@ -18,7 +18,7 @@ from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.audit import AuditedMixin
 from clinic.callers import StaffCaller
-from clinic.models import ApiKey, Branch
+from clinic.models import ApiKey, Branch, StaffRole
 from clinic.scoping import for_caller_as
 
 ADMIN_ROLES = ("clinic_admin",)
@@ -179,3 +179,88 @@ class ApiKeyViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
         old = get_object_or_404(self.get_queryset().filter(revoked=False), prefix=prefix)
         api_key, key = services.api_key_rotate(api_key=old)
         return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
+
+
+class StaffRoleSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = StaffRole
+        fields = ["id", "username", "branch", "role"]
+        read_only_fields = fields
+
+
+class StaffRoleGrantSerializer(StrictSerializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$")
+    role = serializers.ChoiceField(StaffRole.ROLES)
+    branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
+
+
+class GrantedStaffRoleSerializer(StaffRoleSerializer):
+    password = serializers.CharField(
+        allow_null=True, help_text="For a new account only: shown once; the person changes it."
+    )
+
+    class Meta(StaffRoleSerializer.Meta):
+        fields = [*StaffRoleSerializer.Meta.fields, "password"]
+        read_only_fields = fields
+
+
+def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
+    branches = Branch.objects.filter(id__in=caller.branch_ids_as(ADMIN_ROLES))
+    if slug is not None:
+        branches = branches.filter(slug=slug)
+    if branches.count() != 1:
+        raise ValidationError({"branch": ["Name one of the branches you administer."]})
+    return branches.get()
+
+
+@extend_schema(tags=["access"])
+class StaffRoleViewSet(
+    AuditedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Clinic admins give people roles in their branches, and take them away."""
+
+    serializer_class = StaffRoleSerializer
+    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    audit_object_type = "staff_role"
+    audit_actions = {"list": "staff.list", "create": "staff.grant", "destroy": "staff.remove"}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return StaffRole.objects.none()
+        roles = StaffRole.objects.select_related("user", "branch").order_by("branch", "user")
+        return for_caller_as(roles, self.request.user, ADMIN_ROLES)
+
+    @extend_schema(
+        summary="The people with a role in your branches",
+        responses={200: StaffRoleSerializer(many=True), **error_responses(*READ_ERRORS)},
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Give a person a role in a branch (creating their own account if needed)",
+        request=StaffRoleGrantSerializer,
+        responses={201: GrantedStaffRoleSerializer, **error_responses(*WRITE_ERRORS)},
+    )
+    def create(self, request: Request) -> Response:
+        data = StaffRoleGrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        branch = _administered_branch(request.user, data.validated_data.get("branch"))
+        staff_role, password = services.staff_role_grant(
+            branch=branch,
+            username=data.validated_data["username"],
+            role=data.validated_data["role"],
+        )
+        body = {**StaffRoleSerializer(staff_role).data, "password": password}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="End a person's role in a branch",
+        responses={204: None, **error_responses(*READ_ERRORS, 404)},
+    )
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        services.staff_role_remove(staff_role=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

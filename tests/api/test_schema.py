@@ -29,6 +29,9 @@ OPERATIONS = [
     ("/api/v1/api-keys/{prefix}/revoke/", "post", READ | {"200", "404"}),
     ("/api/v1/api-keys/{prefix}/rotate/", "post", READ | {"201", "404"}),
     ("/api/v1/auth/tokens/", "post", {"201", "400", "413", "415"}),
+    ("/api/v1/staff-roles/", "get", READ | {"200"}),
+    ("/api/v1/staff-roles/", "post", WRITE | {"201"}),
+    ("/api/v1/staff-roles/{id}/", "delete", READ | {"204", "404"}),
     ("/api/v1/auth/tokens/current/", "delete", READ | {"204"}),
 ]
 

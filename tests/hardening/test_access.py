@@ -113,3 +113,49 @@ def test_only_clinic_admins_manage_keys(request, who):
 
     assert client.get(KEYS).status_code == 403
     assert post_json(client, KEYS, {"name": "x"}).status_code == 403
+
+
+STAFF = "/api/v1/staff-roles/"
+
+
+def test_a_clinic_admin_gives_a_new_person_their_own_login(clinic_admin):
+    response = post_json(clinic_admin, STAFF, {"username": "new.physio", "role": "clinician"})
+
+    assert response.status_code == 201
+    granted = response.json()
+    assert (granted["branch"], granted["role"]) == ("north", "clinician")
+    token = _token_for("new.physio", granted["password"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(INTAKES).status_code == 200
+
+
+def test_removing_a_persons_last_role_ends_their_access(clinic_admin, clinician):
+    token = _token_for("dr.north")
+    role_id = next(r["id"] for r in clinic_admin.get(STAFF).json()["results"]
+                   if r["username"] == "dr.north")  # fmt: skip
+
+    assert clinic_admin.delete(f"{STAFF}{role_id}/").status_code == 204
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get(INTAKES).status_code == 401
+
+
+def test_admins_manage_only_their_own_branchs_staff(clinic_admin, db):
+    staff_client("dr.south", "south", "clinician")
+
+    usernames = {r["username"] for r in clinic_admin.get(STAFF).json()["results"]}
+    granted = post_json(clinic_admin, STAFF, {"username": "x.y", "role": "reception",
+                                              "branch": "south"})  # fmt: skip
+
+    assert "dr.south" not in usernames
+    assert granted.status_code == 400
+    assert error_fields(granted) == {"branch"}
+
+
+@pytest.mark.parametrize("who", ["api", "clinician", "receptionist"])
+def test_only_clinic_admins_manage_staff(request, who):
+    client = request.getfixturevalue(who)
+
+    assert client.get(STAFF).status_code == 403
+    assert post_json(client, STAFF, {"username": "x", "role": "clinician"}).status_code == 403
