@@ -207,3 +207,32 @@ def test_only_clinicians_see_the_full_answers(api, clinician, receptionist):
     assert "answers" not in as_receptionist
     assert set(as_clinician) - set(as_receptionist) == {"answers"}
     assert clinician.get(INTAKES).json()["results"][0]["answers"] == body["answers"]
+
+
+INTAKE_KEYS_FOR_RECEPTION = {
+    "id", "patient", "submitted_at", "questionnaire_version", "assessment", "review", "referral",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("api", INTAKE_KEYS_FOR_RECEPTION),
+        ("receptionist", INTAKE_KEYS_FOR_RECEPTION),
+        ("clinician", INTAKE_KEYS_FOR_RECEPTION | {"answers"}),
+        ("clinic_admin", INTAKE_KEYS_FOR_RECEPTION | {"answers"}),
+    ],
+)
+def test_each_role_gets_exactly_the_intake_fields_it_needs(request, api, who, expected):
+    from tests.conftest import staff_client
+
+    if who == "clinic_admin":
+        client = staff_client("admin.north", "north", "clinic_admin")
+    else:
+        client = request.getfixturevalue(who)
+    intake_id = post_json(api, INTAKES, intake_body(external_id="KEYS-1")).json()["id"]
+
+    detail = client.get(f"{INTAKES}{intake_id}/").json()
+    listed = client.get(INTAKES).json()["results"][0]
+
+    assert set(detail) == set(listed) == expected
