@@ -1,29 +1,19 @@
 import django_filters
 from django.db.models import QuerySet
 
+from clinic.api.filters import choice_filter, true_false_filter
 from referrals.models import REFERRED_SERVICES, Referral
 from referrals.selectors import overdue_condition
 from referrals.workflow import STATUSES
 from triage.engine import vocabulary as v
 
 
-def _choice_filter(field_name: str, values: tuple[str, ...]) -> django_filters.Filter:
-    return django_filters.MultipleChoiceFilter(
-        field_name=field_name,
-        choices=[(value, value) for value in values],
-        error_messages={"invalid_choice": f"Must be one of: {', '.join(values)}."},
-    )
-
-
 class ReferralFilterSet(django_filters.FilterSet):
-    status = _choice_filter("status", STATUSES)
-    service = _choice_filter("service", REFERRED_SERVICES)
-    urgency = _choice_filter("urgency", v.URGENCIES)
-    overdue = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
+    status = choice_filter("status", STATUSES)
+    service = choice_filter("service", REFERRED_SERVICES)
+    urgency = choice_filter("urgency", v.URGENCIES)
+    overdue = true_false_filter(
         method="filter_overdue",
-        error_messages={"invalid_choice": "Must be true or false."},
         help_text="Past the due-by time and not yet booked (true), or not (false).",
     )
     patient = django_filters.UUIDFilter(field_name="patient_id", help_text="The patient's `id`.")
