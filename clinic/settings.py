@@ -83,7 +83,8 @@ WSGI_APPLICATION = "clinic.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Admin templates overridden here must win over django.contrib.admin's own.
+        "DIRS": [BASE_DIR / "clinic" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

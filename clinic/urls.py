@@ -10,6 +10,7 @@ from clinic.api.access_views import (
     StaffTokenView,
 )
 from clinic.api.audit_views import AuditEventViewSet
+from triage.admin_dashboard import dashboard_view
 from triage.api.views import HealthView
 
 router = SimpleRouter()
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="triage-dashboard"),
     path("admin/", admin.site.urls),
 ]
 

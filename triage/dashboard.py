@@ -1,0 +1,123 @@
+"""What the review dashboard shows, computed in the database for the caller's branches."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F, Min, QuerySet
+from django.db.models.functions import TruncDate
+
+from referrals.models import Referral, ReferralHistory
+from referrals.selectors import overdue_condition, with_overdue
+from referrals.workflow import STATUSES
+from triage.engine.vocabulary import DISPOSITION_RANK, DISPOSITIONS, URGENCY_RANK
+from triage.models import Assessment, Review
+
+WORKLIST_ROWS = 50
+
+
+@dataclass
+class Dashboard:
+    urgent_unmoved: list[Referral]
+    callbacks: list[Referral]
+    overdue: list[Referral]
+    days: list[str]
+    decisions_by_day: dict[str, list[int]]
+    pipeline: list[tuple[str, int]]
+    median_hours_to_booked: float | None
+    reviews: int
+    overridden_up: int
+    overridden_down: int
+    overridden_sideways: int
+
+    @property
+    def overridden(self) -> int:
+        return self.overridden_up + self.overridden_down + self.overridden_sideways
+
+
+def _referrals(branch_ids: tuple[int, ...]) -> QuerySet[Referral]:
+    return with_overdue(Referral.objects.filter(branch_id__in=branch_ids)).select_related(
+        "patient", "branch"
+    )
+
+
+def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
+    referrals = _referrals(branch_ids)
+    urgent_unmoved = list(
+        referrals.filter(urgency__in=("emergency", "urgent"), status="open")
+        .exclude(service="clinician_callback")
+        .order_by("due_by")[:WORKLIST_ROWS]
+    )
+    callbacks = list(
+        referrals.filter(service="clinician_callback", status="open").order_by("due_by")[
+            :WORKLIST_ROWS
+        ]
+    )
+    overdue = list(referrals.filter(overdue_condition()).order_by("due_by")[:WORKLIST_ROWS])
+
+    days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
+    counts = (
+        Assessment.objects.filter(intake__branch_id__in=branch_ids, intake__submitted_at__gte=since)
+        .annotate(day=TruncDate("intake__submitted_at"))
+        .values("day", "disposition")
+        .annotate(n=Count("id"))
+    )
+    by_day = {name: [0] * len(days) for name in DISPOSITIONS}
+    index = {day: i for i, day in enumerate(days)}
+    for row in counts:
+        if row["day"] in index:
+            by_day[row["disposition"]][index[row["day"]]] = row["n"]
+
+    status_counts = dict(
+        Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    pipeline = [(status, status_counts.get(status, 0)) for status in STATUSES]
+
+    booked = (
+        ReferralHistory.objects.filter(
+            to_status="booked",
+            referral__branch_id__in=branch_ids,
+            referral__created_at__gte=since,
+        )
+        .values("referral")
+        .annotate(booked_at=Min("at"), submitted_at=F("referral__intake__submitted_at"))
+        .values_list("booked_at", "submitted_at")
+    )
+    hours = [(b - s).total_seconds() / 3600 for b, s in booked]
+
+    reviews = Review.objects.filter(intake__branch_id__in=branch_ids, created_at__gte=since)
+    changes = (
+        reviews.filter(overridden=True)
+        .values("disposition", "urgency", "intake__assessment__disposition",
+                "intake__assessment__urgency")
+        .annotate(n=Count("id"))
+    )  # fmt: skip
+    up = down = sideways = 0
+    for row in changes:
+        after = (DISPOSITION_RANK[row["disposition"]], URGENCY_RANK[row["urgency"]])
+        before = (
+            DISPOSITION_RANK[row["intake__assessment__disposition"]],
+            URGENCY_RANK[row["intake__assessment__urgency"]],
+        )
+        if after > before:
+            up += row["n"]
+        elif after < before:
+            down += row["n"]
+        else:
+            sideways += row["n"]
+
+    return Dashboard(
+        urgent_unmoved=urgent_unmoved,
+        callbacks=callbacks,
+        overdue=overdue,
+        days=[day.isoformat() for day in days],
+        decisions_by_day=by_day,
+        pipeline=pipeline,
+        median_hours_to_booked=statistics.median(hours) if hours else None,
+        reviews=reviews.count(),
+        overridden_up=up,
+        overridden_down=down,
+        overridden_sideways=sideways,
+    )
