@@ -2,6 +2,7 @@ from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from clinic.admin_mixins import ReadOnlyAdminMixin
 from clinic.models import ApiKey, AuditEvent, Branch, Event, StaffRole
 
 # The library's own key model is unused: every key here belongs to a branch.
@@ -30,35 +31,17 @@ class StaffRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "branch", "type", "occurred_at"]
     list_filter = ["branch", "type"]
     list_select_related = ["branch"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: the trail can be searched here but never changed."""
 
     list_display = ["at", "actor", "role", "branch", "action", "outcome", "status_code"]
     list_filter = ["outcome", "action", "branch", "role"]
     list_select_related = ["branch"]
     search_fields = ["actor", "request_id", "patients__patient_id"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+from clinic.records import WriteOnceModel
+
 
 class Branch(models.Model):
     """One clinic site. Every patient, intake and key belongs to exactly one branch."""
@@ -140,9 +142,11 @@ class IdempotencyRecord(models.Model):
         return f"{self.caller} {self.key}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(WriteOnceModel):
     """Who touched patient data, how, and with what outcome. Append-only: the application
     never updates or deletes a row, and on PostgreSQL a trigger refuses it outright."""
+
+    write_once_message = "The audit trail is append-only."
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(db_index=True)
@@ -168,14 +172,6 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.outcome}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The audit trail is append-only.")
 
 
 class AuditPatient(models.Model):

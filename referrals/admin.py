@@ -1,18 +1,15 @@
 from django.contrib import admin
 
+from clinic.admin_mixins import ReadOnlyAdminMixin
 from referrals.models import Referral, ReferralHistory
 from referrals.selectors import with_overdue
 
 
-class ReferralHistoryInline(admin.TabularInline):
+class ReferralHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReferralHistory
     fields = ["at", "kind", "from_status", "to_status", "note", "actor"]
     readonly_fields = fields
-    can_delete = False
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Referral)

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from clinic.models import ApiKey, Branch
+from clinic.records import WriteOnceModel
 from referrals.workflow import FINAL, STATUSES
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient
@@ -66,8 +67,10 @@ class Referral(models.Model):
         return f'"{self.id}-{self.version}"'
 
 
-class ReferralHistory(models.Model):
+class ReferralHistory(WriteOnceModel):
     """Append-only: every status change, and every amendment a clinician review makes."""
+
+    write_once_message = "Referral history is append-only."
 
     KINDS = (("transition", "Status change"), ("amendment", "Amended by review"))
 
@@ -89,8 +92,3 @@ class ReferralHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '·'} → {self.to_status}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("Referral history is append-only.")
-        super().save(*args, **kwargs)

@@ -38,6 +38,38 @@ def _actor_fields(caller: Caller) -> dict:
     }
 
 
+def _record_change(
+    *,
+    caller: Caller,
+    referral: Referral,
+    branch,
+    at,
+    event_type: str,
+    data: dict,
+    from_status: str,
+    kind: str = "transition",
+    note: str = "",
+) -> None:
+    """Every change to a referral leaves a history entry and a feed event, written together."""
+    ReferralHistory.objects.create(
+        referral=referral,
+        kind=kind,
+        from_status=from_status,
+        to_status=referral.status,
+        note=note,
+        at=at,
+        **_actor_fields(caller),
+    )
+    record_event(
+        branch=branch,
+        type=event_type,
+        patient_id=referral.patient_id,
+        intake_id=referral.intake_id,
+        referral_id=referral.id,
+        data=data,
+    )
+
+
 def _summary(reasons: list[dict]) -> str:
     return "\n".join(f"{reason['rule_id']}: {reason['text']}" for reason in reasons)
 
@@ -61,16 +93,14 @@ def referral_open(
         created_at=now,
         updated_at=now,
     )
-    ReferralHistory.objects.create(
-        referral=referral, from_status="", to_status="open", at=now, **_actor_fields(caller)
-    )
-    record_event(
+    _record_change(
+        caller=caller,
+        referral=referral,
         branch=intake.branch,
-        type="referral.opened",
-        patient_id=intake.patient_id,
-        intake_id=intake.id,
-        referral_id=referral.id,
+        at=now,
+        event_type="referral.opened",
         data={"status": "open", "service": outcome.service, "urgency": outcome.urgency},
+        from_status="",
     )
     return referral
 
@@ -111,21 +141,15 @@ def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral
     referral.version += 1
     referral.updated_at = now
     referral.save(update_fields=["status", "version", "updated_at"])
-    ReferralHistory.objects.create(
+    _record_change(
+        caller=caller,
         referral=referral,
-        from_status=from_status,
-        to_status=to,
-        note=note,
-        at=now,
-        **_actor_fields(caller),
-    )
-    record_event(
         branch=referral.branch,
-        type="referral.transitioned",
-        patient_id=referral.patient_id,
-        intake_id=referral.intake_id,
-        referral_id=referral.id,
+        at=now,
+        event_type="referral.transitioned",
         data={"from": from_status, "to": to},
+        from_status=from_status,
+        note=note,
     )
     return referral
 
@@ -185,21 +209,15 @@ def referral_follow(
         active.version += 1
         active.updated_at = now
         active.save()
-        ReferralHistory.objects.create(
+        _record_change(
+            caller=caller,
             referral=active,
-            kind="amendment",
-            from_status=active.status,
-            to_status=active.status,
-            note=note,
-            at=now,
-            **_actor_fields(caller),
-        )
-        record_event(
             branch=active.branch,
-            type="referral.amended",
-            patient_id=active.patient_id,
-            intake_id=active.intake_id,
-            referral_id=active.id,
+            at=now,
+            event_type="referral.amended",
             data={"service": outcome.service, "urgency": outcome.urgency},
+            from_status=active.status,
+            kind="amendment",
+            note=note,
         )
     return active

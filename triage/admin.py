@@ -1,33 +1,23 @@
 from django.contrib import admin
 
+from clinic.admin_mixins import ReadOnlyAdminMixin
 from triage.models import Assessment, Intake, Patient, Review
 
 
-class AssessmentInline(admin.StackedInline):
+class AssessmentInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = Assessment
-    can_delete = False
     readonly_fields = [
         "disposition", "urgency", "service", "imaging", "startback_risk", "has_red_flags",
         "age", "ruleset_version", "decision", "created_at",
     ]  # fmt: skip
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReviewInline(admin.TabularInline):
+class ReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Review
     fields = ["created_at", "reviewer", "disposition", "urgency", "service", "imaging",
               "overridden", "reason"]  # fmt: skip
     readonly_fields = fields
-    can_delete = False
     extra = 0
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Intake)

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from clinic.models import ApiKey, Branch
+from clinic.records import WriteOnceModel
 from triage.engine import vocabulary as v
 
 
@@ -20,6 +21,20 @@ def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
 
 def _one_of(field: str, values: tuple[str, ...], name: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__in": values}), name=name)
+
+
+def _decision_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """What every stored decision (an assessment or a review) must satisfy (SPEC §1)."""
+    return [
+        _one_of("disposition", v.DISPOSITIONS, f"{prefix}_disposition_valid"),
+        _one_of("urgency", v.URGENCIES, f"{prefix}_urgency_valid"),
+        _one_of("service", v.SERVICES, f"{prefix}_service_valid"),
+        _one_of("imaging", v.IMAGING, f"{prefix}_imaging_valid"),
+        models.CheckConstraint(
+            condition=Q(disposition="medical_referral") | Q(urgency="routine"),
+            name=f"{prefix}_only_referrals_are_urgent",
+        ),
+    ]
 
 
 class Patient(models.Model):
@@ -68,8 +83,10 @@ class Intake(models.Model):
         return f"Intake {self.id}"
 
 
-class Assessment(models.Model):
+class Assessment(WriteOnceModel):
     """The engine's decision on one intake, stored as computed and never changed."""
+
+    write_once_message = "An assessment is immutable; record a review instead."
 
     intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="assessment")
     disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
@@ -85,15 +102,8 @@ class Assessment(models.Model):
 
     class Meta:
         constraints = [
-            _one_of("disposition", v.DISPOSITIONS, "assessment_disposition_valid"),
-            _one_of("urgency", v.URGENCIES, "assessment_urgency_valid"),
-            _one_of("service", v.SERVICES, "assessment_service_valid"),
-            _one_of("imaging", v.IMAGING, "assessment_imaging_valid"),
+            *_decision_constraints("assessment"),
             _one_of("startback_risk", v.RISKS, "assessment_startback_risk_valid"),
-            models.CheckConstraint(
-                condition=Q(disposition="medical_referral") | Q(urgency="routine"),
-                name="assessment_only_referrals_are_urgent",
-            ),
         ]
         indexes = [
             models.Index(fields=["disposition", "urgency"], name="assessment_outcome"),
@@ -102,15 +112,12 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.disposition} / {self.urgency}"
 
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("An assessment is immutable; record a review instead.")
-        super().save(*args, **kwargs)
 
-
-class Review(models.Model):
+class Review(WriteOnceModel):
     """A clinician's confirmation or override of an assessment. The assessment stays as it was;
     the latest review is the intake's final decision."""
+
+    write_once_message = "A review is a record; add a new review instead of editing one."
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
@@ -128,20 +135,8 @@ class Review(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            _one_of("disposition", v.DISPOSITIONS, "review_disposition_valid"),
-            _one_of("urgency", v.URGENCIES, "review_urgency_valid"),
-            _one_of("service", v.SERVICES, "review_service_valid"),
-            _one_of("imaging", v.IMAGING, "review_imaging_valid"),
-            models.CheckConstraint(
-                condition=Q(disposition="medical_referral") | Q(urgency="routine"),
-                name="review_only_referrals_are_urgent",
-            ),
+            *_decision_constraints("review"),
         ]
 
     def __str__(self) -> str:
         return f"Review of {self.intake_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise ValueError("A review is a record; add a new review instead of editing one.")
-        super().save(*args, **kwargs)

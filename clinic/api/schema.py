@@ -65,41 +65,32 @@ READ_ERRORS = (401, 403, 406)
 WRITE_ERRORS = (400, 401, 403, 406, 413, 415)
 
 
-class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+class _CredentialScheme(OpenApiAuthenticationExtension):
+    """Each credential the API accepts, as an OpenAPI security scheme: sent `where` as `field`."""
+
+    where = "header"
+    field = "Authorization"
+    description = ""
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": self.where, "name": self.field,
+                "description": self.description}  # fmt: skip
+
+
+class ApiKeyAuthenticationScheme(_CredentialScheme):
     target_class = "clinic.api.authentication.ApiKeyAuthentication"
     name = "ApiKeyAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Api-Key <key>`: a reception system's key for one clinic branch.",
-        }
+    description = "`Api-Key <key>`: a reception system's key for one clinic branch."
 
 
-class StaffSessionScheme(OpenApiAuthenticationExtension):
-    target_class = "clinic.api.authentication.StaffSessionAuthentication"
-    name = "StaffSession"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": "sessionid",
-            "description": "A staff member signed in to the admin (unsafe methods need the CSRF "
-            "token).",
-        }
-
-
-class StaffTokenScheme(OpenApiAuthenticationExtension):
+class StaffTokenScheme(_CredentialScheme):
     target_class = "clinic.api.authentication.StaffTokenAuthentication"
     name = "StaffToken"
+    description = "`Token <token>` from POST /api/v1/auth/tokens/ (staff; expires)."
 
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <token>` from POST /api/v1/auth/tokens/ (staff; expires).",
-        }
+
+class StaffSessionScheme(_CredentialScheme):
+    target_class = "clinic.api.authentication.StaffSessionAuthentication"
+    name = "StaffSession"
+    where, field = "cookie", "sessionid"
+    description = "A staff member signed in to the admin (unsafe methods need the CSRF token)."
