@@ -5,9 +5,15 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
-from clinic.callers import KeyCaller, StaffCaller
+from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.models import ApiKey
 from clinic.request_context import actor_var
+
+
+def _identified(caller: Caller) -> Caller:
+    """Name the caller in this request's log lines (never a patient detail)."""
+    actor_var.set(caller.actor)
+    return caller
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -24,9 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             api_key = None
         if api_key is None or api_key.has_expired:
             raise exceptions.AuthenticationFailed("The API key is not valid.")
-        caller = KeyCaller(api_key)
-        actor_var.set(caller.actor)
-        return caller, api_key
+        return _identified(KeyCaller(api_key)), api_key
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
@@ -42,9 +46,7 @@ class StaffSessionAuthentication(authentication.SessionAuthentication):
         user, _ = result
         if not user.is_staff:
             return None
-        caller = StaffCaller.for_user(user)
-        actor_var.set(caller.actor)
-        return caller, None
+        return _identified(StaffCaller.for_user(user)), None
 
 
 class StaffTokenAuthentication(TokenAuthentication):
@@ -57,6 +59,4 @@ class StaffTokenAuthentication(TokenAuthentication):
         user, token = result
         if not user.is_staff:
             raise exceptions.AuthenticationFailed("The token is not valid.")
-        caller = StaffCaller.for_user(user)
-        actor_var.set(caller.actor)
-        return caller, token
+        return _identified(StaffCaller.for_user(user)), token
