@@ -42,7 +42,10 @@ def record(
     object_ids: Iterable[Any] = (),
     patient_ids: Iterable[Any] = (),
     branch_id: int | None = None,
+    caller: Any = None,
 ) -> AuditEvent:
+    """One audit record. `caller` defaults to the request's user, which in the API is the
+    authenticated Caller; admin pages pass the StaffCaller themselves."""
     event = AuditEvent.objects.create(
         at=timezone.now(),
         action=action,
@@ -51,7 +54,7 @@ def record(
         request_id=getattr(request, "request_id", "-"),
         status_code=status_code,
         outcome=_outcome(status_code),
-        **_who(getattr(request, "user", None), branch_id),
+        **_who(caller if caller is not None else getattr(request, "user", None), branch_id),
     )
     unique_patients = {str(p) for p in patient_ids if p}
     AuditPatient.objects.bulk_create(

@@ -1,15 +1,29 @@
-from django.contrib import admin
+"""The admin for triage: intakes read as a clinician reads them, and the review action."""
 
-from clinic.admin_mixins import ReadOnlyAdminMixin
-from triage.models import Assessment, Intake, Patient, Review
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from rest_framework import exceptions
 
-
-class AssessmentInline(ReadOnlyAdminMixin, admin.StackedInline):
-    model = Assessment
-    readonly_fields = [
-        "disposition", "urgency", "service", "imaging", "startback_risk", "has_red_flags",
-        "age", "ruleset_version", "decision", "created_at",
-    ]  # fmt: skip
+from clinic.admin_mixins import (
+    AuditedChangeViewMixin,
+    BranchFilter,
+    BranchScopedAdminMixin,
+    ExactPatientSearch,
+    ReadOnlyAdminMixin,
+    audit_admin,
+    staff_caller,
+)
+from referrals.selectors import with_overdue
+from triage import services
+from triage.admin_display import answers_in_words, words
+from triage.admin_review import ReviewForm
+from triage.decisions import final_decision
+from triage.models import Intake, Patient, Review
 
 
 class ReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -21,32 +35,165 @@ class ReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
-    list_display = ["id", "branch", "submitted_at", "disposition", "urgency"]
-    list_filter = ["branch", "assessment__disposition", "assessment__urgency", "submitted_at"]
-    list_select_related = ["branch", "assessment"]
-    search_fields = ["patient__external_id"]
-    readonly_fields = ["branch", "patient", "answers", "questionnaire_version", "submitted_at",
-                       "api_key"]  # fmt: skip
-    inlines = [AssessmentInline, ReviewInline]
+class IntakeAdmin(
+    ExactPatientSearch, AuditedChangeViewMixin, BranchScopedAdminMixin, admin.ModelAdmin
+):
+    audit_view_action = "admin.intake.view"
+    list_display = ["submitted_at", "patient_reference", "branch", "disposition", "urgency",
+                    "service", "red_flags", "startback_risk"]  # fmt: skip
+    list_display_links = ["submitted_at", "patient_reference"]
+    list_filter = [
+        BranchFilter,
+        ("assessment__disposition", admin.ChoicesFieldListFilter),
+        ("assessment__urgency", admin.ChoicesFieldListFilter),
+        ("assessment__has_red_flags", admin.BooleanFieldListFilter),
+        ("assessment__service", admin.ChoicesFieldListFilter),
+        ("submitted_at", admin.DateFieldListFilter),
+    ]
+    list_select_related = ["branch", "assessment", "patient"]
+    list_per_page = 50
+    show_full_result_count = False  # one count per page, not two, at clinic scale
+    inlines = [ReviewInline]
 
-    @admin.display(ordering="assessment__disposition")
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (None, {"fields": ["patient_reference", "branch", "submitted_at"]}),
+            ("Decision", {"fields": ["decision_panel"]}),
+            ("Referral", {"fields": ["referral_panel"]}),
+        ]
+        if obj is not None and staff_caller(request).sees_answers_in(obj.branch_id):
+            # Minimum necessary, as in the API: reception works from the decision.
+            fieldsets.append(("Answers", {"fields": ["answers_panel"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["patient_reference", "branch", "submitted_at", "decision_panel",
+                "referral_panel", "answers_panel"]  # fmt: skip
+
+    @admin.display(description="Patient reference", ordering="patient__external_id")
+    def patient_reference(self, obj: Intake) -> str:
+        return obj.patient.external_id
+
+    @admin.display(description="Disposition", ordering="assessment__disposition")
     def disposition(self, obj: Intake) -> str:
-        return obj.assessment.disposition
+        return words(obj.assessment.disposition)
 
-    @admin.display(ordering="assessment__urgency")
+    @admin.display(description="Urgency", ordering="assessment__urgency")
     def urgency(self, obj: Intake) -> str:
-        return obj.assessment.urgency
+        urgency = obj.assessment.urgency
+        return format_html('<span class="urgency-{}">{}</span>', urgency, words(urgency))
+
+    @admin.display(description="Service", ordering="assessment__service")
+    def service(self, obj: Intake) -> str:
+        return words(obj.assessment.service)
+
+    @admin.display(description="Red flags", boolean=True, ordering="assessment__has_red_flags")
+    def red_flags(self, obj: Intake) -> bool:
+        return obj.assessment.has_red_flags
+
+    @admin.display(description="STarT Back risk", ordering="assessment__startback_risk")
+    def startback_risk(self, obj: Intake) -> str:
+        return words(obj.assessment.startback_risk)
+
+    @admin.display(description="Decision")
+    def decision_panel(self, obj: Intake) -> str:
+        final = final_decision(obj)
+        return render_to_string(
+            "triage/admin/decision_panel.html",
+            {
+                "intake": obj,
+                "assessment": obj.assessment,
+                "decision": obj.assessment.decision,
+                "final": final,
+                "final_words": {name: words(getattr(final, name))
+                                for name in ("disposition", "urgency", "service", "imaging")},
+                "can_review": obj.viewer.is_clinician_in(obj.branch_id),
+                "review_url": reverse("admin:triage_intake_review", args=[obj.pk]),
+            },
+        )  # fmt: skip
+
+    @admin.display(description="Referral")
+    def referral_panel(self, obj: Intake) -> str:
+        referrals = with_overdue(obj.referrals.all()).prefetch_related("history")
+        return render_to_string("triage/admin/referral_panel.html", {"referrals": referrals})
+
+    @admin.display(description="Answers")
+    def answers_panel(self, obj: Intake) -> str:
+        return render_to_string(
+            "triage/admin/answers_panel.html", {"rows": answers_in_words(obj.answers)}
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an intake is kept as submitted; a review is the way to change a decision
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_urls(self):
+        review = self.admin_site.admin_view(self.review_view)
+        return [
+            path("<path:object_id>/review/", review, name="triage_intake_review"),
+            *super().get_urls(),
+        ]
+
+    def get_object(self, request, object_id, from_field=None):
+        intake = super().get_object(request, object_id, from_field)
+        if intake is not None:
+            # The panels are drawn from the object alone and need to know who is looking;
+            # the ModelAdmin is shared between requests, so this cannot live on self.
+            intake.viewer = staff_caller(request)
+        return intake
+
+    def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Confirm or override the decision; the reason is required, as in the API."""
+        intake = self.get_object(request, object_id)
+        if intake is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        caller = staff_caller(request)
+        if not caller.is_clinician_in(intake.branch_id):
+            raise PermissionDenied
+        form = ReviewForm.for_intake(intake, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.review_create(caller=caller, intake_id=intake.pk, **form.cleaned_data)
+            except exceptions.ValidationError as error:
+                for field, errors in error.detail.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, str(message))
+            else:
+                audit_admin(request, "admin.intake.review", 201, intake)
+                messages.success(request, "Review saved.")
+                change_url = reverse("admin:triage_intake_change", args=[intake.pk])
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review the decision for patient {intake.patient.external_id}",
+            "intake": intake,
+            "form": form,
+            "assessment": intake.assessment,
+        }
+        return TemplateResponse(request, "triage/admin/review_form.html", context)
+
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ExactPatientSearch, BranchScopedAdminMixin, admin.ModelAdmin):
     list_display = ["external_id", "branch", "created_at"]
-    list_filter = ["branch"]
-    search_fields = ["external_id"]
+    list_filter = [BranchFilter]
+    list_select_related = ["branch"]
+    patient_reference_field = "external_id"
+    show_full_result_count = False
+    readonly_fields = ["external_id", "branch", "date_of_birth", "sex", "created_at",
+                       "redacted_at"]  # fmt: skip
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # patients are created by intakes and redacted by a command
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

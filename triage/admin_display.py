@@ -1,0 +1,46 @@
+"""How the admin shows an intake to a person: answers as question and answer, decisions in
+words. Display only; nothing here decides anything."""
+
+from typing import Any
+
+from triage.engine import vocabulary as v
+from triage.questionnaire import ANSWER_QUESTIONS, Question
+
+YES_NO = {True: "Yes", False: "No"}
+
+
+def _answer_words(question: Question, value: Any) -> str:
+    labels = dict(question.choices)
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return YES_NO[value]
+    if isinstance(value, list):
+        return ", ".join(labels.get(item, str(item)) for item in value)
+    return labels.get(value, str(value))
+
+
+def answers_in_words(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each question in questionnaire order with the answer given, red-flag items marked."""
+    rows = []
+    for question in ANSWER_QUESTIONS:
+        if question.kind == "group":
+            group = answers.get(question.field) or {}
+            rows.extend(
+                {"question": item.text, "answer": _answer_words(item, group.get(item.field)),
+                 "red_flag": False}
+                for item in question.items
+            )  # fmt: skip
+            continue
+        value = answers.get(question.field)
+        rows.append({
+            "question": question.text,
+            "answer": _answer_words(question, value),
+            "red_flag": question.red_flag and value in ("yes", "unknown"),
+        })  # fmt: skip
+    return rows
+
+
+def words(value: str) -> str:
+    """A coded value as a person reads it: medical_referral → Medical referral."""
+    return v.IMAGING_LABELS.get(value) or value.replace("_", " ").capitalize()

@@ -1,0 +1,57 @@
+"""The clinician's review in the admin: the same rules as POST /intakes/{id}/review/ (the
+API's input serializer validates) and the same service writes it."""
+
+from django import forms
+from rest_framework import exceptions
+
+from triage.admin_display import words
+from triage.api.serializers import ReviewInputSerializer
+from triage.engine import vocabulary as v
+from triage.models import Intake
+
+AS_ASSESSED = ""
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(value, words(value)) for value in values]
+
+
+class ReviewForm(forms.Form):
+    disposition = forms.ChoiceField(choices=_choices(v.DISPOSITIONS))
+    urgency = forms.ChoiceField(choices=_choices(v.URGENCIES))
+    service = forms.ChoiceField(choices=_choices(v.SERVICES))
+    imaging = forms.ChoiceField(
+        choices=[(AS_ASSESSED, "As assessed"), *_choices(v.IMAGING)],
+        required=False,
+        help_text="For a medical referral, 'As assessed' keeps the engine's recommendation.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        max_length=2000,
+        help_text="Why you confirm or change the decision. Kept with the review and shown in "
+        "the referral's history.",
+    )
+
+    @classmethod
+    def for_intake(cls, intake: Intake, data=None) -> "ReviewForm":
+        """Starts from the decision as it stands, so a confirmation is one reason away."""
+        current = intake.reviews.order_by("-created_at", "-id").first() or intake.assessment
+        initial = {name: getattr(current, name) for name in ("disposition", "urgency", "service")}
+        return cls(data=data, initial=initial)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        body = {k: cleaned[k] for k in ("disposition", "urgency", "service", "reason")}
+        if cleaned.get("imaging"):
+            body["imaging"] = cleaned["imaging"]
+        serializer = ReviewInputSerializer(data=body)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except exceptions.ValidationError as error:
+            for field, messages in error.detail.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, str(message))
+            return cleaned
+        return {"imaging": None, **serializer.validated_data}
