@@ -37,6 +37,16 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class WriteOnceInlineMixin(ReadOnlyAdminMixin):
+    """Write-once records shown inside their parent's page (reviews, referral history). The
+    parent admin has already decided who may see the page, so whoever sees it sees these."""
+
+    extra = 0
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
+
 class ExactPatientSearch:
     """Search by the reception system's patient reference, matched exactly: it is what the
     desk has in hand, and an exact match uses the index at any size."""

@@ -8,16 +8,16 @@ from clinic.admin_mixins import (
     BranchScopedAdminMixin,
     ExactPatientSearch,
     ReadOnlyAdminMixin,
+    WriteOnceInlineMixin,
 )
 from referrals.models import Referral, ReferralHistory
 from referrals.selectors import overdue_condition, with_overdue
 
 
-class ReferralHistoryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReferralHistoryInline(WriteOnceInlineMixin, admin.TabularInline):
     model = ReferralHistory
     fields = ["at", "kind", "from_status", "to_status", "note", "actor"]
     readonly_fields = fields
-    extra = 0
 
 
 class OverdueFilter(admin.SimpleListFilter):

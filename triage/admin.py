@@ -14,7 +14,7 @@ from clinic.admin_mixins import (
     BranchFilter,
     BranchScopedAdminMixin,
     ExactPatientSearch,
-    ReadOnlyAdminMixin,
+    WriteOnceInlineMixin,
     audit_admin,
     staff_caller,
 )
@@ -26,12 +26,14 @@ from triage.decisions import final_decision
 from triage.models import Intake, Patient, Review
 
 
-class ReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReviewInline(WriteOnceInlineMixin, admin.TabularInline):
     model = Review
     fields = ["created_at", "reviewer", "disposition", "urgency", "service", "imaging",
               "overridden", "reason"]  # fmt: skip
     readonly_fields = fields
-    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer")
 
 
 @admin.register(Intake)
