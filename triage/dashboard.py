@@ -1,10 +1,9 @@
 """What the review dashboard shows, computed in the database for the caller's branches."""
 
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, QuerySet
 from django.db.models.functions import TruncDate
 
 from referrals.models import Referral, ReferralHistory
@@ -25,6 +24,7 @@ class Dashboard:
     decisions_by_day: dict[str, list[int]]
     pipeline: list[tuple[str, int]]
     median_hours_to_booked: float | None
+    decisions: int
     reviews: int
     overridden_up: int
     overridden_down: int
@@ -34,11 +34,38 @@ class Dashboard:
     def overridden(self) -> int:
         return self.overridden_up + self.overridden_down + self.overridden_sideways
 
+    @property
+    def overridden_share(self) -> float | None:
+        """Overrides as a share of the period's decisions (a review may come a day later)."""
+        return self.overridden / self.decisions if self.decisions else None
+
 
 def _referrals(branch_ids: tuple[int, ...]) -> QuerySet[Referral]:
     return with_overdue(Referral.objects.filter(branch_id__in=branch_ids)).select_related(
         "patient", "branch"
     )
+
+
+def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> float | None:
+    """The median wait from intake to first booking, worked out in the database: the waits
+    are counted, then only the middle one or two are read, whatever the number booked."""
+    waits = (
+        ReferralHistory.objects.filter(
+            to_status="booked", referral__branch_id__in=branch_ids, referral__created_at__gte=since
+        )
+        .values("referral_id")
+        .annotate(
+            wait=ExpressionWrapper(
+                Min("at") - F("referral__intake__submitted_at"), output_field=DurationField()
+            )
+        )
+        .values_list("wait", flat=True)
+    )
+    booked = waits.count()
+    if not booked:
+        return None
+    middle = list(waits.order_by("wait")[(booked - 1) // 2 : booked // 2 + 1])
+    return sum(middle, timedelta()).total_seconds() / len(middle) / 3600
 
 
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
@@ -75,17 +102,7 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
     )
     pipeline = [(status, status_counts.get(status, 0)) for status in STATUSES]
 
-    booked = (
-        ReferralHistory.objects.filter(
-            to_status="booked",
-            referral__branch_id__in=branch_ids,
-            referral__created_at__gte=since,
-        )
-        .values("referral")
-        .annotate(booked_at=Min("at"), submitted_at=F("referral__intake__submitted_at"))
-        .values_list("booked_at", "submitted_at")
-    )
-    hours = [(b - s).total_seconds() / 3600 for b, s in booked]
+    median_hours_to_booked = _median_hours_to_booked(branch_ids, since)
 
     reviews = Review.objects.filter(intake__branch_id__in=branch_ids, created_at__gte=since)
     changes = (
@@ -115,7 +132,8 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
         days=[day.isoformat() for day in days],
         decisions_by_day=by_day,
         pipeline=pipeline,
-        median_hours_to_booked=statistics.median(hours) if hours else None,
+        median_hours_to_booked=median_hours_to_booked,
+        decisions=sum(sum(counts) for counts in by_day.values()),
         reviews=reviews.count(),
         overridden_up=up,
         overridden_down=down,
