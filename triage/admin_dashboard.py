@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from clinic.callers import StaffCaller
+from clinic import audit
+from clinic.admin_mixins import staff_caller
 from clinic.charts import horizontal_bars, stacked_bars
 from clinic.models import Branch
 from triage.dashboard import dashboard
@@ -16,7 +17,7 @@ PERIODS = {"7": 7, "30": 30, "90": 90}
 
 
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    caller = StaffCaller.for_user(request.user)
+    caller = staff_caller(request)
     branches = list(Branch.objects.filter(id__in=caller.branch_ids).order_by("name"))
     chosen = request.GET.get("branch")
     branch_ids = tuple(b.id for b in branches if chosen in (None, "", b.slug))
@@ -39,4 +40,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         ),
         "pipeline_chart": horizontal_bars("Referrals by status", data.pipeline),
     }
+    shown = [*data.urgent_unmoved, *data.callbacks, *data.overdue]
+    audit.record(
+        request=request, caller=caller, action="admin.dashboard.view", status_code=200,
+        object_type="referral", object_ids=[r.pk for r in shown],
+        patient_ids=[r.patient_id for r in shown],
+        branch_id=branch_ids[0] if len(branch_ids) == 1 else None,
+    )  # fmt: skip
     return TemplateResponse(request, "admin/triage_dashboard.html", context)

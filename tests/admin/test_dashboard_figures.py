@@ -64,3 +64,17 @@ def test_the_share_of_decisions_changed_by_clinicians(api):
     assert "25%" in html
     assert "1 of 4 decisions changed by a clinician" in html
     assert "lowered: 1" in html
+
+
+def test_opening_the_dashboard_is_audited_with_the_worklists_patients(api):
+    emergency = open_referral(api, trauma="major")
+
+    page(signed_in("dr.audit", {"north": "clinician"}), DASHBOARD)
+
+    from clinic.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="admin.dashboard.view")
+    assert event.actor == "user:dr.audit"
+    assert [p.patient_id for p in event.patients.all()] == [
+        Intake.objects.get(pk=emergency["id"]).patient_id
+    ]
