@@ -91,3 +91,40 @@ def clinician(db) -> APIClient:
 def receptionist(db) -> APIClient:
     """A receptionist of `north`, signed in: may not review."""
     return staff_client("desk.north", "north", "reception")
+
+
+# Tests that start real servers need a particular database behind them. Each pass of .ci/run
+# runs the ones its database can: the SQLite pass the SQLite-file writers, the PostgreSQL pass
+# (with Redis) the two-server tests. Whatever a run leaves out is named in its summary.
+def _runs_here(marker: str) -> tuple[bool, str]:
+    from django.conf import settings
+
+    postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if marker == "multiprocess":
+        return postgres and bool(settings.REDIS_URL), "PostgreSQL (DATABASE_URL) and REDIS_URL"
+    return not postgres, "the embedded SQLite database (no DATABASE_URL)"
+
+
+_not_run: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    kept, left_out = [], []
+    for item in items:
+        for marker in ("multiprocess", "sqlite_file"):
+            if item.get_closest_marker(marker) and not _runs_here(marker)[0]:
+                left_out.append(item)
+                _not_run.append(f"{item.nodeid}: needs {_runs_here(marker)[1]}")
+                break
+        else:
+            kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _not_run:
+        terminalreporter.section("not run on this database (run by the other pass of .ci/run)")
+        for line in _not_run:
+            terminalreporter.write_line(line)
