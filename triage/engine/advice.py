@@ -1,6 +1,7 @@
 """The patient's self-care plan and safety-netting (SPEC §6), as codes with words to print."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .facts import Facts
@@ -64,13 +65,29 @@ def advise(f: Facts, disposition: str) -> tuple[Advice, ...]:
     """Advice in the order of SPEC §6; safety-netting is always included."""
     a = f.answers
     triggers = a.get("suspected_triggers") or ()
+    return _plan(
+        disposition,
+        a["pain_score"] >= 7,
+        "dehydration" in triggers or bool(a["spasm_present"]),
+        "prolonged_posture" in triggers or "lifting_or_twisting" in triggers,
+        "stress" in triggers,
+    )
+
+
+# The plan depends on nothing but these five values, so there are only a few dozen plans: each
+# is built once and then shared (advice runs on every decision). The cache is bounded because
+# a clinician's override passes its own disposition through advice_for.
+@lru_cache(maxsize=256)
+def _plan(
+    disposition: str, severe_pain: bool, hydration: bool, posture: bool, stress: bool
+) -> tuple[Advice, ...]:
     home = disposition == "home_care"
     wanted = {
         "keep_active": disposition != "medical_referral",
-        "pain_relief": home or a["pain_score"] >= 7,
-        "hydration": "dehydration" in triggers or a["spasm_present"],
-        "posture": "prolonged_posture" in triggers or "lifting_or_twisting" in triggers,
-        "stress": "stress" in triggers,
+        "pain_relief": home or severe_pain,
+        "hydration": hydration,
+        "posture": posture,
+        "stress": stress,
         "safety_net_emergency": True,
         "safety_net_review": True,
     }

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .advice import Advice, advise
@@ -55,11 +56,22 @@ class Decision:
         }
 
 
-def _rank(rule: Rule) -> tuple[int, int]:
-    return DISPOSITION_RANK[rule.disposition], URGENCY_RANK[rule.urgency]
+def _rank(rule: Rule) -> int:
+    """Disposition then urgency folded into one int, ordered as the (disposition, urgency) pair."""
+    return DISPOSITION_RANK[rule.disposition] * len(URGENCY_RANK) + URGENCY_RANK[rule.urgency]
 
 
-_RANKED = tuple((rule, _rank(rule)) for rule in RULES)
+# Precomputed once per rule, so the loop in `evaluate` neither looks up a rule's check nor
+# ranks its outcome per decision, and compares ranks as single ints.
+_RANKED = tuple((rule.check, rule, _rank(rule)) for rule in RULES)
+
+
+# A Reason is immutable and its text comes from a small set (the texts that vary only list
+# which findings were seen), so each distinct reason is built once and then shared: building a
+# frozen dataclass costs more than the cache lookup, and every decision carries several.
+@lru_cache(maxsize=4096)
+def _reason(rule_id: str, text: str, source: str) -> Reason:
+    return Reason(rule_id, text, source)
 
 
 def evaluate(answers: Mapping[str, Any], age: int) -> Decision:
@@ -71,14 +83,15 @@ def evaluate(answers: Mapping[str, Any], age: int) -> Decision:
     """
     facts = Facts(answers, age)
     reasons: list[Reason] = []
-    best_rank = (-1, -1)
+    best_rank = -1
     best_rule: Rule | None = None
     best_firing = None
-    for rule, rank in _RANKED:
-        firing = rule.check(facts)
+    # Every rule is checked, none skipped: each one that holds is a reason (SPEC §4).
+    for check, rule, rank in _RANKED:
+        firing = check(facts)
         if firing is None:
             continue
-        reasons.append(Reason(rule.id, firing.text, rule.source))
+        reasons.append(_reason(rule.id, firing.text, rule.source))
         if rank > best_rank:
             best_rank, best_rule, best_firing = rank, rule, firing
     # One of S1-S3 always holds, so a decision always has a rule behind it.

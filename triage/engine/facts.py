@@ -33,9 +33,6 @@ class Facts:
         self.inflammatory_count = len(features) + (1 if self.onset_age < 35 else 0)
         self.weak_flags: tuple[str, ...] = _weak_flags(answers, age, self.duration)
 
-    def is_yes(self, item: str) -> bool:
-        return self.answers[item] == "yes"
-
 
 def _weak_flags(answers: Mapping[str, Any], age: int, duration: int) -> tuple[str, ...]:
     """R4's weak flags; an `unknown` night or thoracic pain answer counts as present."""

@@ -63,48 +63,61 @@ _WEAK = {
     "not_improving_with_self_care": "Four weeks or more without improvement on self-care",
 }
 
+# Every flag the engine can raise is one of a fixed set, and a RedFlag is immutable, so each is
+# built once here and shared by every decision that raises it (this runs on every decision).
+_BILATERAL = RedFlag(
+    "bilateral_leg_symptoms", "Symptoms in both legs", "emergency", "present", GIRFT_CES
+)
+_MAJOR_TRAUMA = RedFlag("trauma", "Major injury", "emergency", "present", ACR_LBP)
+_UNKNOWN_TRAUMA = RedFlag("trauma", "Recent injury not known", "emergency", "unanswered", ACR_LBP)
+_PROGRESSIVE_WEAKNESS = RedFlag(
+    "progressive_leg_weakness", "Leg or foot weakness getting worse", "urgent", "present", ACR_LBP
+)
+_FRAGILE_TRAUMA = RedFlag(
+    "trauma", "Minor fall or knock with fragile bones", "urgent", "present", ACR_LBP
+)
+# (answer item, flag for `yes`, flag for `unknown`); a `no` raises nothing.
+_ITEM_FLAG_BY_ANSWER = tuple(
+    (
+        item,
+        RedFlag(item, label, level, "present", source),
+        RedFlag(item, label, level, "unanswered", source),
+    )
+    for item, label, level, source in _ITEM_FLAGS
+)
+# Weak flag code -> (flag when present, flag when unanswered).
+_WEAK_FLAGS = {
+    code: (
+        RedFlag(code, label, "weak", "present", f"{NG59} 1.1.1"),
+        RedFlag(code, label, "weak", "unanswered", f"{NG59} 1.1.1"),
+    )
+    for code, label in _WEAK.items()
+}
+
 
 def find_red_flags(f: Facts) -> tuple[RedFlag, ...]:
     """Every red flag in the answers, most serious level first, in a fixed order."""
     a = f.answers
     flags: list[RedFlag] = []
+    leg_weakness = a["leg_weakness"]
     if a["bilateral_leg_symptoms"] and (
-        a["leg_weakness"] == "progressive" or f.duration <= SIX_WEEKS_DAYS
+        leg_weakness == "progressive" or f.duration <= SIX_WEEKS_DAYS
     ):
-        flags.append(
-            RedFlag(
-                "bilateral_leg_symptoms", "Symptoms in both legs", "emergency", "present", GIRFT_CES
-            )
-        )
+        flags.append(_BILATERAL)
     trauma = a["trauma"]
     if trauma == "major":
-        flags.append(RedFlag("trauma", "Major injury", "emergency", "present", ACR_LBP))
+        flags.append(_MAJOR_TRAUMA)
     elif trauma == "unknown":
-        flags.append(
-            RedFlag("trauma", "Recent injury not known", "emergency", "unanswered", ACR_LBP)
-        )
-    for item, label, level, source in _ITEM_FLAGS:
+        flags.append(_UNKNOWN_TRAUMA)
+    for item, present, unanswered in _ITEM_FLAG_BY_ANSWER:
         answer = a[item]
         if answer != "no":
-            status = "present" if answer == "yes" else "unanswered"
-            flags.append(RedFlag(item, label, level, status, source))
-    if a["leg_weakness"] == "progressive":
-        flags.append(
-            RedFlag(
-                "progressive_leg_weakness",
-                "Leg or foot weakness getting worse",
-                "urgent",
-                "present",
-                ACR_LBP,
-            )
-        )
+            flags.append(present if answer == "yes" else unanswered)
+    if leg_weakness == "progressive":
+        flags.append(_PROGRESSIVE_WEAKNESS)
     if trauma == "minor" and (f.age >= 70 or a["osteoporosis_or_steroids"] != "no"):
-        flags.append(
-            RedFlag(
-                "trauma", "Minor fall or knock with fragile bones", "urgent", "present", ACR_LBP
-            )
-        )
+        flags.append(_FRAGILE_TRAUMA)
     for code in f.weak_flags:
-        status = "unanswered" if a.get(code) == "unknown" else "present"
-        flags.append(RedFlag(code, _WEAK[code], "weak", status, f"{NG59} 1.1.1"))
+        present, unanswered = _WEAK_FLAGS[code]
+        flags.append(unanswered if a.get(code) == "unknown" else present)
     return tuple(flags)

@@ -4,8 +4,10 @@ Order matters: reasons are listed in this order, and when several rules reach th
 outcome the first of them sets the service and imaging.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from .facts import SIX_WEEKS_DAYS, Facts
@@ -88,14 +90,32 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def _join(parts: list[str]) -> str:
+def _join(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+# Rules run on every decision, so they avoid rebuilding their words. A Firing is an immutable
+# tuple, safe to share: a rule whose words never vary returns one built here at import, and a
+# rule whose words list findings builds them in a cached function of just those findings (the
+# `_*_firing` functions; each has only a few possible inputs, and the caches are bounded).
+
+
+# E1 and U5 each read several answers. An itemgetter fetches them in one call, so the usual
+# case (none of them yes, or none unknown) is decided without a loop or building a list.
+_CES_ANSWERS = itemgetter(*(item for item, _ in _CES_SYMPTOMS))
+_CALLBACK_ANSWERS = itemgetter(*(item for item, _ in CALLBACK_ITEMS))
+
+
 def _e1(f: Facts) -> Firing | None:
-    found = [words for item, words in _CES_SYMPTOMS if f.answers[item] == "yes"]
-    if not found:
+    a = f.answers
+    if "yes" not in _CES_ANSWERS(a):
         return None
+    found = [words for item, words in _CES_SYMPTOMS if a[item] == "yes"]
+    return _e1_firing(tuple(found))
+
+
+@lru_cache(maxsize=16)
+def _e1_firing(found: tuple[str, ...]) -> Firing:
     return Firing(
         "emergency_department",
         "mri_lumbar",
@@ -105,16 +125,7 @@ def _e1(f: Facts) -> Firing | None:
     )
 
 
-def _e2(f: Facts) -> Firing | None:
-    a = f.answers
-    if not a["bilateral_leg_symptoms"]:
-        return None
-    if a["leg_weakness"] == "progressive":
-        how = "with weakness that is getting worse"
-    elif f.duration <= SIX_WEEKS_DAYS:
-        how = "that began within the last six weeks"
-    else:
-        return None
+def _e2_firing(how: str) -> Firing:
     return Firing(
         "emergency_department",
         "mri_lumbar",
@@ -123,66 +134,80 @@ def _e2(f: Facts) -> Firing | None:
     )
 
 
-def _e3(f: Facts) -> Firing | None:
-    if not (f.is_yes("fever") and f.is_yes("immunosuppression_or_iv_drug_use")):
+_E2_PROGRESSIVE = _e2_firing("with weakness that is getting worse")
+_E2_RECENT = _e2_firing("that began within the last six weeks")
+
+
+def _e2(f: Facts) -> Firing | None:
+    a = f.answers
+    if not a["bilateral_leg_symptoms"]:
         return None
-    return Firing(
-        "emergency_department",
-        "mri_whole_spine",
-        "Fever together with a weakened immune system or injecting drugs can mean an infection "
-        "in the spine; same-day emergency assessment and an MRI scan of the whole spine are "
-        "needed.",
-    )
+    if a["leg_weakness"] == "progressive":
+        return _E2_PROGRESSIVE
+    if f.duration <= SIX_WEEKS_DAYS:
+        return _E2_RECENT
+    return None
+
+
+_E3 = Firing(
+    "emergency_department",
+    "mri_whole_spine",
+    "Fever together with a weakened immune system or injecting drugs can mean an infection "
+    "in the spine; same-day emergency assessment and an MRI scan of the whole spine are "
+    "needed.",
+)
+
+
+def _e3(f: Facts) -> Firing | None:
+    a = f.answers
+    if a["fever"] == "yes" and a["immunosuppression_or_iv_drug_use"] == "yes":
+        return _E3
+    return None
+
+
+_E4 = Firing(
+    "emergency_department",
+    "mri_whole_spine",
+    "A history of cancer with leg weakness, numbness or symptoms in both legs can mean "
+    "pressure on the spinal cord; same-day emergency assessment and an MRI scan of the "
+    "whole spine within 24 hours are needed.",
+)
 
 
 def _e4(f: Facts) -> Firing | None:
     a = f.answers
-    if not f.is_yes("cancer_history"):
+    if a["cancer_history"] != "yes":
         return None
     if a["leg_weakness"] == "none" and not a["leg_numbness"] and not a["bilateral_leg_symptoms"]:
         return None
-    return Firing(
-        "emergency_department",
-        "mri_whole_spine",
-        "A history of cancer with leg weakness, numbness or symptoms in both legs can mean "
-        "pressure on the spinal cord; same-day emergency assessment and an MRI scan of the "
-        "whole spine within 24 hours are needed.",
-    )
+    return _E4
+
+
+_E5 = Firing(
+    "emergency_department",
+    "ct",
+    "Back pain after a major injury (such as a road accident, a fall from height or a heavy "
+    "impact) needs same-day emergency assessment and a CT scan to look for a broken bone.",
+)
 
 
 def _e5(f: Facts) -> Firing | None:
-    if f.answers["trauma"] != "major":
-        return None
-    return Firing(
-        "emergency_department",
-        "ct",
-        "Back pain after a major injury (such as a road accident, a fall from height or a heavy "
-        "impact) needs same-day emergency assessment and a CT scan to look for a broken bone.",
-    )
+    return _E5 if f.answers["trauma"] == "major" else None
+
+
+_U1 = Firing(
+    "spinal_specialist",
+    "mri_lumbar",
+    "Weakness in a leg or foot that is getting worse needs a spinal specialist within days, "
+    "with an MRI scan.",
+)
 
 
 def _u1(f: Facts) -> Firing | None:
-    if f.answers["leg_weakness"] != "progressive":
-        return None
-    return Firing(
-        "spinal_specialist",
-        "mri_lumbar",
-        "Weakness in a leg or foot that is getting worse needs a spinal specialist within days, "
-        "with an MRI scan.",
-    )
+    return _U1 if f.answers["leg_weakness"] == "progressive" else None
 
 
-def _u2(f: Facts) -> Firing | None:
-    a = f.answers
-    minor_trauma = a["trauma"] == "minor"
-    if f.is_yes("osteoporosis_or_steroids") and (minor_trauma or a["first_ever_episode"]):
-        why = "Osteoporosis or long-term steroid tablets with " + (
-            "a minor fall or knock" if minor_trauma else "a first-ever episode of back pain"
-        )
-    elif minor_trauma and f.age >= 70:
-        why = "A minor fall or knock at age 70 or over"
-    else:
-        return None
+def _u2_firing(why: str) -> Firing:
     return Firing(
         "urgent_imaging",
         "xray",
@@ -191,14 +216,39 @@ def _u2(f: Facts) -> Firing | None:
     )
 
 
+_U2_FRAGILE_MINOR_TRAUMA = _u2_firing(
+    "Osteoporosis or long-term steroid tablets with a minor fall or knock"
+)
+_U2_FRAGILE_FIRST_EPISODE = _u2_firing(
+    "Osteoporosis or long-term steroid tablets with a first-ever episode of back pain"
+)
+_U2_MINOR_TRAUMA_AGE_70 = _u2_firing("A minor fall or knock at age 70 or over")
+
+
+def _u2(f: Facts) -> Firing | None:
+    a = f.answers
+    minor_trauma = a["trauma"] == "minor"
+    if a["osteoporosis_or_steroids"] == "yes" and (minor_trauma or a["first_ever_episode"]):
+        return _U2_FRAGILE_MINOR_TRAUMA if minor_trauma else _U2_FRAGILE_FIRST_EPISODE
+    if minor_trauma and f.age >= 70:
+        return _U2_MINOR_TRAUMA_AGE_70
+    return None
+
+
 def _u3(f: Facts) -> Firing | None:
+    a = f.answers
     found = []
-    if f.is_yes("cancer_history"):
+    if a["cancer_history"] == "yes":
         found.append("a history of cancer")
-    if f.is_yes("unexplained_weight_loss"):
+    if a["unexplained_weight_loss"] == "yes":
         found.append("weight loss without trying")
     if not found:
         return None
+    return _u3_firing(tuple(found))
+
+
+@lru_cache(maxsize=4)
+def _u3_firing(found: tuple[str, ...]) -> Firing:
     return Firing(
         "urgent_imaging",
         "mri_whole_spine",
@@ -207,21 +257,31 @@ def _u3(f: Facts) -> Firing | None:
     )
 
 
+_U4 = Firing(
+    "gp",
+    "none",
+    "Fever, chills or sweats with back pain can mean an infection; a GP should see the "
+    "patient within days.",
+)
+
+
 def _u4(f: Facts) -> Firing | None:
-    if not f.is_yes("fever") or f.is_yes("immunosuppression_or_iv_drug_use"):
-        return None
-    return Firing(
-        "gp",
-        "none",
-        "Fever, chills or sweats with back pain can mean an infection; a GP should see the "
-        "patient within days.",
-    )
+    a = f.answers
+    if a["fever"] == "yes" and a["immunosuppression_or_iv_drug_use"] != "yes":
+        return _U4
+    return None
 
 
 def _u5(f: Facts) -> Firing | None:
-    unknown = [words for item, words in CALLBACK_ITEMS if f.answers[item] == "unknown"]
-    if not unknown:
+    a = f.answers
+    if "unknown" not in _CALLBACK_ANSWERS(a):
         return None
+    unknown = [words for item, words in CALLBACK_ITEMS if a[item] == "unknown"]
+    return _u5_firing(tuple(unknown))
+
+
+@lru_cache(maxsize=512)
+def _u5_firing(unknown: tuple[str, ...]) -> Firing:
     return Firing(
         "clinician_callback",
         "none",
@@ -231,34 +291,41 @@ def _u5(f: Facts) -> Firing | None:
     )
 
 
+_R1_RADIATING = Firing(
+    "spinal_specialist",
+    "mri_lumbar",
+    "Pain down the leg below the knee has lasted more than six weeks despite a completed "
+    "course of physiotherapy; a spinal specialist review with an MRI scan is the next "
+    "step.",
+)
+_R1_BACK_ONLY = Firing(
+    "pain_service",
+    "none",
+    "Back pain has lasted more than six weeks despite a completed course of physiotherapy; "
+    "a pain service review is the next step.",
+)
+
+
 def _r1(f: Facts) -> Firing | None:
     a = f.answers
     if not (a["completed_physiotherapy"] and f.duration > SIX_WEEKS_DAYS):
         return None
-    if a["radiation_below_knee"]:
-        return Firing(
-            "spinal_specialist",
-            "mri_lumbar",
-            "Pain down the leg below the knee has lasted more than six weeks despite a completed "
-            "course of physiotherapy; a spinal specialist review with an MRI scan is the next "
-            "step.",
-        )
-    return Firing(
-        "pain_service",
-        "none",
-        "Back pain has lasted more than six weeks despite a completed course of physiotherapy; "
-        "a pain service review is the next step.",
-    )
+    return _R1_RADIATING if a["radiation_below_knee"] else _R1_BACK_ONLY
 
 
 def _r2(f: Facts) -> Firing | None:
     if f.duration <= 90 or f.onset_age >= 45 or f.inflammatory_count < 3:
         return None
+    return _r2_firing(f.inflammatory_count)
+
+
+@lru_cache(maxsize=16)
+def _r2_firing(count: int) -> Firing:
     lead = (
         "Back pain for more than three months that began before age 45, with "
-        f"{f.inflammatory_count} signs of inflammatory back pain, "
+        f"{count} signs of inflammatory back pain, "
     )
-    if f.inflammatory_count >= 4:
+    if count >= 4:
         return Firing(
             "rheumatology",
             "none",
@@ -272,24 +339,32 @@ def _r2(f: Facts) -> Firing | None:
     )
 
 
+_R3 = Firing(
+    "spinal_specialist",
+    "none",
+    "Pain, numbness or heaviness in both legs for more than six weeks fits a narrowing of "
+    "the spinal canal (spinal stenosis); a routine spinal specialist review is needed.",
+)
+
+
 def _r3(f: Facts) -> Firing | None:
     a = f.answers
     if not a["bilateral_leg_symptoms"] or f.duration <= SIX_WEEKS_DAYS:
         return None
     if a["leg_weakness"] == "progressive":
         return None
-    return Firing(
-        "spinal_specialist",
-        "none",
-        "Pain, numbness or heaviness in both legs for more than six weeks fits a narrowing of "
-        "the spinal canal (spinal stenosis); a routine spinal specialist review is needed.",
-    )
+    return _R3
 
 
 def _r4(f: Facts) -> Firing | None:
     if len(f.weak_flags) < 2:
         return None
-    words = [WEAK_FLAG_WORDS[flag] for flag in f.weak_flags]
+    return _r4_firing(f.weak_flags)
+
+
+@lru_cache(maxsize=16)
+def _r4_firing(weak_flags: tuple[str, ...]) -> Firing:
+    words = [WEAK_FLAG_WORDS[flag] for flag in weak_flags]
     return Firing(
         "gp",
         "none",
@@ -298,65 +373,76 @@ def _r4(f: Facts) -> Firing | None:
     )
 
 
+_R5 = Firing(
+    "gp",
+    "none",
+    "The patient is under 16, outside the adult back-pain pathway; a GP should assess them.",
+)
+
+
 def _r5(f: Facts) -> Firing | None:
-    if f.age >= 16:
-        return None
-    return Firing(
-        "gp",
-        "none",
-        "The patient is under 16, outside the adult back-pain pathway; a GP should assess them.",
-    )
+    return _R5 if f.age < 16 else None
+
+
+_S1 = Firing(
+    "physiotherapy_psychologically_informed",
+    "none",
+    "The screening answers show a high risk of long-term problems, with worry and low mood "
+    "playing a large part; on its own this calls for physiotherapy that also works on "
+    "those thoughts and feelings.",
+)
 
 
 def _s1(f: Facts) -> Firing | None:
-    if f.startback.risk != "high":
-        return None
-    return Firing(
-        "physiotherapy_psychologically_informed",
-        "none",
-        "The screening answers show a high risk of long-term problems, with worry and low mood "
-        "playing a large part; on its own this calls for physiotherapy that also works on "
-        "those thoughts and feelings.",
-    )
+    return _S1 if f.startback.risk == "high" else None
+
+
+_S2 = Firing(
+    "physiotherapy",
+    "none",
+    "The screening answers show a medium risk of ongoing problems; on its own this calls "
+    "for a course of physiotherapy.",
+)
 
 
 def _s2(f: Facts) -> Firing | None:
-    if f.startback.risk != "medium":
-        return None
-    return Firing(
-        "physiotherapy",
-        "none",
-        "The screening answers show a medium risk of ongoing problems; on its own this calls "
-        "for a course of physiotherapy.",
-    )
+    return _S2 if f.startback.risk == "medium" else None
+
+
+_S3 = Firing(
+    "self_care",
+    "none",
+    "The screening answers show a low risk of long-term problems; on its own, back pain like "
+    "this usually settles with self-care and staying active.",
+)
 
 
 def _s3(f: Facts) -> Firing | None:
-    if f.startback.risk != "low":
-        return None
-    return Firing(
-        "self_care",
-        "none",
-        "The screening answers show a low risk of long-term problems; on its own, back pain like "
-        "this usually settles with self-care and staying active.",
-    )
+    return _S3 if f.startback.risk == "low" else None
+
+
+_P1 = Firing(
+    "physiotherapy",
+    "none",
+    "The pain has lasted more than six weeks, so at the least a physiotherapist should "
+    "assess it rather than self-care alone.",
+)
 
 
 def _p1(f: Facts) -> Firing | None:
-    if f.duration <= SIX_WEEKS_DAYS:
-        return None
-    return Firing(
-        "physiotherapy",
-        "none",
-        "The pain has lasted more than six weeks, so at the least a physiotherapist should "
-        "assess it rather than self-care alone.",
-    )
+    return _P1 if f.duration > SIX_WEEKS_DAYS else None
 
 
 def _p2(f: Facts) -> Firing | None:
     episodes = f.answers["prior_episodes_12m"]
     if episodes < 3:
         return None
+    return _p2_firing(episodes)
+
+
+# typed: the count is printed, so an int and an equal float must not share an entry.
+@lru_cache(maxsize=64, typed=True)
+def _p2_firing(episodes: int) -> Firing:
     return Firing(
         "physiotherapy",
         "none",

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from .vocabulary import STARTBACK_BOTHERSOME, STARTBACK_ITEMS, STARTBACK_PSYCHOSOCIAL_ITEMS
@@ -17,11 +18,8 @@ class StartBack:
         return {"total": self.total, "psychosocial": self.psychosocial, "risk": self.risk}
 
 
-def score_startback(items: Mapping[str, Any]) -> StartBack:
-    """Score the nine items: 1-8 count when true, item 9 only when very much or extremely."""
-    bothersome = 1 if items["bothersomeness"] in STARTBACK_BOTHERSOME else 0
-    psychosocial = bothersome + sum(1 for name in STARTBACK_PSYCHOSOCIAL_ITEMS if items[name])
-    total = bothersome + sum(1 for name in STARTBACK_ITEMS if items[name])
+def _stratify(total: int, psychosocial: int) -> StartBack:
+    """The risk group for these scores (SPEC §3)."""
     if psychosocial >= 4:
         risk = "high"
     elif total >= 4:
@@ -29,3 +27,28 @@ def score_startback(items: Mapping[str, Any]) -> StartBack:
     else:
         risk = "low"
     return StartBack(total=total, psychosocial=psychosocial, risk=risk)
+
+
+# Items 1-4; items 5-8 are the psychosocial ones, counted once and added to both scores. Each
+# group's answers are fetched with one itemgetter call; bool() keeps "counts when true".
+_PHYSICAL_ITEMS = tuple(
+    name for name in STARTBACK_ITEMS if name not in STARTBACK_PSYCHOSOCIAL_ITEMS
+)
+_physical_answers = itemgetter(*_PHYSICAL_ITEMS)
+_psychosocial_answers = itemgetter(*STARTBACK_PSYCHOSOCIAL_ITEMS)
+
+# Every possible score, built once: a StartBack is immutable, so each decision can share one
+# rather than build its own (score_startback runs on every decision). Indexed
+# [physical][psychosocial]: items 1-4 agreed (0-4), then items 5-9 scored (0-5).
+_SCORES = tuple(
+    tuple(_stratify(physical + psychosocial, psychosocial) for psychosocial in range(6))
+    for physical in range(len(_PHYSICAL_ITEMS) + 1)
+)
+
+
+def score_startback(items: Mapping[str, Any]) -> StartBack:
+    """Score the nine items: 1-8 count when true, item 9 only when very much or extremely."""
+    bothersome = 1 if items["bothersomeness"] in STARTBACK_BOTHERSOME else 0
+    psychosocial = bothersome + sum(map(bool, _psychosocial_answers(items)))
+    physical = sum(map(bool, _physical_answers(items)))
+    return _SCORES[physical][psychosocial]
