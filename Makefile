@@ -9,6 +9,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The browser tests (tests/browser/, marker `browser`) drive this Chromium with Playwright. Where
+# it is missing they are deselected and `make test` says so, before and after the run;
+# REQUIRE_BROWSER=1 (CI) makes a missing Chromium fail `make test` instead.
+CHROMIUM ?= /usr/bin/chromium
+REQUIRE_BROWSER ?=
+NO_BROWSER := $(shell test -x '$(CHROMIUM)' || echo yes)
 
 .PHONY: run test lint bench setup-demo demo-key clean
 
@@ -35,12 +41,27 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff format --check .
 
 test: lint
+ifeq ($(NO_BROWSER),yes)
+	@if [ "$(REQUIRE_BROWSER)" = 1 ]; then \
+	  echo "Chromium not found at $(CHROMIUM) and REQUIRE_BROWSER=1: the browser tests cannot run (apt-get install chromium)." >&2; \
+	  exit 1; \
+	fi
+endif
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=triage.example.org CLINIC_VAR_DIR=$$(mktemp -d) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
-	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+ifeq ($(NO_BROWSER),yes)
+	@n=$$(DJANGO_ENV=test $(PY) -m pytest -q --collect-only -p no:cacheprovider -m browser tests/browser 2>/dev/null | grep -c '::'); \
+	if [ "$$n" -gt 0 ] 2>/dev/null; then tests="the $$n browser tests"; else tests="the browser tests"; fi; \
+	note="Chromium not found at $(CHROMIUM): $$tests were NOT run (apt-get install chromium)."; \
+	echo "$$note"; \
+	DJANGO_ENV=test $(PY) -m pytest -m "not browser" $(PYTEST_ARGS) || { status=$$?; echo "$$note"; exit $$status; }; \
+	echo "$$note"
+else
+	DJANGO_ENV=test CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 bench: $(VENV)/.dev
 	$(PY) bench/engine_throughput.py

@@ -19,6 +19,10 @@ from clinic.models import ApiKey, AuditEvent, Branch, Event, StaffRole
 # The library's own key model is unused: every key here belongs to a branch.
 admin.site.unregister(APIKey)
 
+admin.site.site_header = "Clinic triage"
+admin.site.site_title = "Clinic triage"
+admin.site.index_title = "Triage, referrals and access"
+
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):

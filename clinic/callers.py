@@ -76,7 +76,9 @@ class StaffCaller(Caller):
 
     @classmethod
     def for_user(cls, user: AbstractBaseUser) -> "StaffCaller":
-        if user.is_superuser:
+        if not (user.is_authenticated and user.is_active):
+            roles = {}  # e.g. the admin's sign-in page asking what a visitor may see
+        elif user.is_superuser:
             roles = dict.fromkeys(Branch.objects.values_list("id", flat=True), "clinic_admin")
         else:
             roles = dict(StaffRole.objects.filter(user=user).values_list("branch_id", "role"))

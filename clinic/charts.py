@@ -1,4 +1,7 @@
-"""Small server-rendered SVG charts: readable at a glance, no script, nothing fetched."""
+"""Small server-rendered SVG charts: readable at a glance, no script, nothing fetched.
+
+The drawing width is close to the width a dashboard card gives the chart (about 400 px at
+1280 px and on a tablet), so text drawn at 12-13 units shows at about that many pixels."""
 
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -21,10 +24,10 @@ def _join(parts: list[SafeString]) -> SafeString:
 
 
 def stacked_bars(
-    title: str, columns: list[str], series: dict[str, list[int]], width: int = 640
+    title: str, columns: list[str], series: dict[str, list[int]], width: int = 420
 ) -> SafeString:
     """One stacked bar per column (e.g. a day), one colour per series (e.g. a disposition)."""
-    height, top, bottom, left = 220, 10, 40, 36
+    height, top, bottom, left = 230, 12, 46, 30
     totals = [sum(values[i] for values in series.values()) for i in range(len(columns))]
     peak = max(totals, default=0) or 1
     step = (width - left - 10) / max(len(columns), 1)
@@ -50,31 +53,31 @@ def stacked_bars(
                         name.replace("_", " "),
                     )
                 )
-        if len(columns) <= 16 or i % max(len(columns) // 8, 1) == 0:
+        if len(columns) <= 8 or i % max(len(columns) // 5, 1) == 0:
             rects.append(
                 format_html(
-                    '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                    '<text x="{}" y="{}" font-size="12" text-anchor="middle">{}</text>',
                     _n(left + i * step + step / 2),
                     height - bottom + 14,
                     column[5:],
                 )
             )
     axis = format_html(
-        '<text x="4" y="{}" font-size="10">{}</text><text x="4" y="{}" font-size="10">0</text>',
+        '<text x="2" y="{}" font-size="12">{}</text><text x="2" y="{}" font-size="12">0</text>',
         top + 10,
         peak,
         height - bottom,
     )
     legend = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect>'
-        '<text x="{}" y="{}" font-size="11">{}</text>',
+        '<rect x="{}" y="{}" width="11" height="11" fill="{}"></rect>'
+        '<text x="{}" y="{}" font-size="13">{}</text>',
         (
             (
-                left + n * 150,
-                height - 14,
+                n * 135,
+                height - 15,
                 PALETTE.get(name, BAR),
-                left + n * 150 + 14,
+                n * 135 + 15,
                 height - 5,
                 name.replace("_", " "),
             )
@@ -95,27 +98,27 @@ def stacked_bars(
     )
 
 
-def horizontal_bars(title: str, rows: list[tuple[str, int]], width: int = 640) -> SafeString:
+def horizontal_bars(title: str, rows: list[tuple[str, int]], width: int = 420) -> SafeString:
     """One labelled bar per row (e.g. referrals per status)."""
-    row_height, label_width = 22, 130
+    row_height, label_width = 24, 110
     peak = max((n for _, n in rows), default=0) or 1
     scale = (width - label_width - 50) / peak
     parts = [
         format_html(
-            '<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>'
-            '<rect x="{}" y="{}" width="{}" height="14" fill="{}"><title>{}: {}</title></rect>'
-            '<text x="{}" y="{}" font-size="12">{}</text>',
+            '<text x="{}" y="{}" font-size="13" text-anchor="end">{}</text>'
+            '<rect x="{}" y="{}" width="{}" height="16" fill="{}"><title>{}: {}</title></rect>'
+            '<text x="{}" y="{}" font-size="13">{}</text>',
             label_width - 6,
-            i * row_height + 14,
+            i * row_height + 16,
             label.replace("_", " "),
             label_width,
-            i * row_height + 3,
+            i * row_height + 4,
             _n(n * scale),
             BAR,
             label,
             n,
             _n(label_width + n * scale + 4),
-            i * row_height + 14,
+            i * row_height + 16,
             n,
         )
         for i, (label, n) in enumerate(rows)

@@ -167,3 +167,17 @@ def test_a_clinic_admin_issues_a_key_for_their_branch_and_sees_it_once(two_branc
 
     assert "The API key for Desk 2 is:" in response.content.decode()
     assert ApiKey.objects.filter(branch=north, name="Desk 2").count() == 1
+
+
+def test_the_sign_in_page_opens_for_a_visitor(client, db):
+    response = client.get("/admin/login/")
+
+    assert response.status_code == 200
+    assert 'name="username"' in response.content.decode()
+
+
+def test_a_signed_in_person_without_a_role_sees_no_branch_data(two_branches):
+    client = signed_in("no.role", {})
+
+    assert client.get(INTAKE_ADMIN).status_code == 403
+    assert "NORTH-1" not in page(client, "/admin/dashboard/")
