@@ -11,7 +11,7 @@ Messages never repeat the submitted values, so no patient data leaks into an err
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -122,8 +122,14 @@ def json_not_found(request, exception=None) -> JsonResponse:
     return JsonResponse(body, status=404)
 
 
-def json_server_error(request) -> JsonResponse:
+def json_server_error(request) -> HttpResponse:
     message = "Something went wrong on our side; it has been logged."
+    if request.path.startswith("/admin/"):
+        # A person in a browser: a page, not JSON. Plain, with no detail of the failure.
+        return HttpResponseServerError(
+            f"<!doctype html><title>Server error</title><h1>Server error</h1><p>{message}</p>"
+            '<p><a href="/admin/">Back to the admin</a></p>'
+        )
     return JsonResponse(error_body(500, "server_error", message, []), status=500)
 
 

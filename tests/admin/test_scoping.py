@@ -181,3 +181,18 @@ def test_a_signed_in_person_without_a_role_sees_no_branch_data(two_branches):
 
     assert client.get(INTAKE_ADMIN).status_code == 403
     assert "NORTH-1" not in page(client, "/admin/dashboard/")
+
+
+def test_a_failure_in_the_admin_shows_a_page_not_json(two_branches, monkeypatch):
+    client = signed_in("dr.fail", {"north": "clinician"})
+    client.raise_request_exception = False
+
+    def fail(**kwargs):
+        raise RuntimeError("NORTH-1 broke")
+
+    monkeypatch.setattr("triage.admin_dashboard.dashboard", fail)
+    response = client.get("/admin/dashboard/")
+
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+    assert "NORTH-1" not in response.content.decode()
