@@ -131,9 +131,9 @@ class StaffRoleAdmin(ClinicAdminOnly, admin.ModelAdmin):
 class EventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdmin):
     branch_roles = ADMIN_ROLES
     list_display = ["id", "branch", "type", "occurred_at"]
+    list_defer = ("data",)
     list_filter = [BranchFilter, "type"]
     list_select_related = ["branch"]
-    show_full_result_count = False
 
 
 @admin.register(AuditEvent)
@@ -148,7 +148,6 @@ class AuditEventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdm
     search_help_text = (
         "A patient's id (who saw this patient?), an actor such as user:dr.lee, or a request id."
     )
-    show_full_result_count = False
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

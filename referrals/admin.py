@@ -55,7 +55,7 @@ class ReferralAdmin(
                    ("created_at", admin.DateFieldListFilter)]  # fmt: skip
     list_select_related = ["branch", "patient"]
     list_per_page = 50
-    show_full_result_count = False
+    list_defer = ("reasons_summary",)
     fields = ["patient_reference", "branch", "intake_link", "service", "urgency", "imaging",
               "reasons_summary", "status", "is_overdue", "due_by", "created_at",
               "updated_at"]  # fmt: skip

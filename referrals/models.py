@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from clinic.models import ApiKey, Branch
 from clinic.records import WriteOnceModel
-from referrals.workflow import FINAL, STATUSES
+from referrals.workflow import AWAITING_BOOKING, FINAL, STATUSES
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient
 
@@ -30,6 +30,9 @@ class Referral(models.Model):
     reasons_summary = models.TextField()
     status = models.CharField(max_length=20, choices=_choices(STATUSES), default="open")
     due_by = models.DateTimeField()
+    first_booked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was first booked (the dashboard's wait)."
+    )
     # Bumped on every change: the ETag, so a stale write is refused (412).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -57,6 +60,14 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["branch", "-created_at"], name="referral_branch_recent"),
             models.Index(fields=["branch", "status", "due_by"], name="referral_branch_status_due"),
+            # Lists across every branch (superusers), newest first, as the admin orders them.
+            models.Index(fields=["-created_at", "-id"], name="referral_recent"),
+            # The overdue worklist: only referrals still waiting to be booked.
+            models.Index(
+                fields=["due_by"],
+                condition=Q(status__in=AWAITING_BOOKING),
+                name="referral_awaiting_due",
+            ),
         ]
 
     def __str__(self) -> str:

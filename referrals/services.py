@@ -140,7 +140,11 @@ def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral
     referral.status = to
     referral.version += 1
     referral.updated_at = now
-    referral.save(update_fields=["status", "version", "updated_at"])
+    changed = ["status", "version", "updated_at"]
+    if to == "booked" and referral.first_booked_at is None:
+        referral.first_booked_at = now  # a re-booking after a missed appointment keeps the first
+        changed.append("first_booked_at")
+    referral.save(update_fields=changed)
     _record_change(
         caller=caller,
         referral=referral,

@@ -54,7 +54,7 @@ class IntakeAdmin(
     ]
     list_select_related = ["branch", "assessment", "patient"]
     list_per_page = 50
-    show_full_result_count = False  # one count per page, not two, at clinic scale
+    list_defer = ("answers", "assessment__decision")
     inlines = [ReviewInline]
 
     def get_fieldsets(self, request, obj=None):
@@ -187,7 +187,6 @@ class PatientAdmin(ExactPatientSearch, BranchScopedAdminMixin, admin.ModelAdmin)
     list_filter = [BranchFilter]
     list_select_related = ["branch"]
     patient_reference_field = "external_id"
-    show_full_result_count = False
     readonly_fields = ["external_id", "branch", "date_of_birth", "sex", "created_at",
                        "redacted_at"]  # fmt: skip
 

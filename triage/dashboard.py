@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Min, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
 from django.db.models.functions import TruncDate
 
-from referrals.models import Referral, ReferralHistory
+from referrals.models import Referral
 from referrals.selectors import overdue_condition, with_overdue
 from referrals.workflow import STATUSES
 from triage.engine.vocabulary import DISPOSITION_RANK, DISPOSITIONS, URGENCY_RANK
@@ -50,13 +50,12 @@ def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> flo
     """The median wait from intake to first booking, worked out in the database: the waits
     are counted, then only the middle one or two are read, whatever the number booked."""
     waits = (
-        ReferralHistory.objects.filter(
-            to_status="booked", referral__branch_id__in=branch_ids, referral__created_at__gte=since
+        Referral.objects.filter(
+            branch_id__in=branch_ids, created_at__gte=since, first_booked_at__isnull=False
         )
-        .values("referral_id")
         .annotate(
             wait=ExpressionWrapper(
-                Min("at") - F("referral__intake__submitted_at"), output_field=DurationField()
+                F("first_booked_at") - F("intake__submitted_at"), output_field=DurationField()
             )
         )
         .values_list("wait", flat=True)
@@ -84,10 +83,10 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
 
     days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
     counts = (
-        Assessment.objects.filter(intake__branch_id__in=branch_ids, intake__submitted_at__gte=since)
-        .annotate(day=TruncDate("intake__submitted_at"))
+        Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since)
+        .annotate(day=TruncDate("submitted_at"))
         .values("day", "disposition")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # from the (branch, submitted_at, disposition) index alone
     )
     by_day = {name: [0] * len(days) for name in DISPOSITIONS}
     index = {day: i for i, day in enumerate(days)}

@@ -55,6 +55,8 @@ class Patient(models.Model):
             ),
             _one_of("sex", v.SEXES, "patient_sex_valid"),
         ]
+        # Search by reference across a person's branches (the unique index leads with branch).
+        indexes = [models.Index(fields=["external_id"], name="patient_external_id")]
 
     def __str__(self) -> str:
         return f"Patient {self.external_id}"
@@ -77,6 +79,8 @@ class Intake(models.Model):
             # The list endpoint: one branch, newest first, optionally one patient.
             models.Index(fields=["branch", "-submitted_at"], name="intake_branch_recent"),
             models.Index(fields=["patient", "-submitted_at"], name="intake_patient_recent"),
+            # Lists across every branch (superusers), newest first, as the admin orders them.
+            models.Index(fields=["-submitted_at", "-id"], name="intake_recent"),
         ]
 
     def __str__(self) -> str:
@@ -89,6 +93,10 @@ class Assessment(WriteOnceModel):
     write_once_message = "An assessment is immutable; record a review instead."
 
     intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="assessment")
+    # Copies of the intake's branch and time, which never change: the dashboard counts
+    # decisions per branch and day from this table and one index, without joining intakes.
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
     disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
     urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
     service = models.CharField(max_length=40, choices=_choices(v.SERVICES))
@@ -107,6 +115,11 @@ class Assessment(WriteOnceModel):
         ]
         indexes = [
             models.Index(fields=["disposition", "urgency"], name="assessment_outcome"),
+            models.Index(
+                fields=["branch", "submitted_at"],
+                include=["disposition"],
+                name="assessment_branch_day",
+            ),
         ]
 
     def __str__(self) -> str:

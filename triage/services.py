@@ -74,6 +74,8 @@ def intake_create(
         decided = decision.as_dict()
         intake.assessment = Assessment.objects.create(
             intake=intake,
+            branch=branch,
+            submitted_at=submitted_at,
             disposition=decision.disposition,
             urgency=decision.urgency,
             service=decision.service,

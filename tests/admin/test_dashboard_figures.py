@@ -3,33 +3,31 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
-from referrals.models import Referral, ReferralHistory
 from tests.admin.helpers import page, signed_in
-from tests.referrals.helpers import open_referral, walk_to
+from tests.referrals.helpers import frozen_now, move, open_referral, walk_to
 from triage.models import Intake
 
 DASHBOARD = "/admin/dashboard/"
 
 
 def booked_after(api, hours: list[float], rebooked_after: float | None = None) -> None:
-    """Referrals booked `hours` after their intakes (history times set by hand)."""
-    for wait in hours:
-        intake = open_referral(api)
-        walk_to(api, intake["referral"]["id"], "booked")
-        submitted = Intake.objects.get(pk=intake["id"]).submitted_at
-        ReferralHistory.objects.filter(
-            referral_id=intake["referral"]["id"], to_status="booked"
-        ).update(at=submitted + timedelta(hours=wait))
-    if rebooked_after is not None:
-        # A second booking of the same referral (after a missed appointment) does not count:
-        # the wait is to the first booking.
-        referral = Referral.objects.order_by("created_at").first()
-        history = referral.history.get(to_status="booked")
-        ReferralHistory.objects.create(
-            referral=referral, kind="transition", from_status="not_attended", to_status="booked",
-            actor="test", at=history.at + timedelta(hours=rebooked_after),
-        )  # fmt: skip
+    """Referrals booked `hours` after their intakes, through the API on a frozen clock. With
+    `rebooked_after`, the first is missed and booked again that much later: the wait counts to
+    the first booking."""
+    start = timezone.now() - timedelta(days=3)
+    for n, wait in enumerate(hours):
+        with frozen_now(start):
+            referral = open_referral(api)["referral"]["id"]
+            walk_to(api, referral, "accepted")
+        booked = start + timedelta(hours=wait)
+        with frozen_now(booked):
+            assert move(api, referral, "booked").status_code == 200
+        if n == 0 and rebooked_after is not None:
+            with frozen_now(booked + timedelta(hours=rebooked_after)):
+                assert move(api, referral, "not_attended").status_code == 200
+                assert move(api, referral, "booked").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -115,3 +115,12 @@ def test_the_intake_page_query_count_does_not_grow_with_reviews_and_history(api)
         page(dr, url)
 
     assert len(large) == len(small)
+
+
+def test_long_lists_count_only_up_to_a_cap(dr, monkeypatch):
+    from clinic.admin_mixins import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 2)
+
+    assert "More than 2 intakes" in page(dr, INTAKE_ADMIN)
+    assert "2 intakes" in page(dr, INTAKE_ADMIN, assessment__disposition="medical_referral")

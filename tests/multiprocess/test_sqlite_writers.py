@@ -37,8 +37,9 @@ def test_eight_concurrent_writers_on_sqlite_lose_nothing(tmp_path):
         f"for i in range({WRITERS}):\n"
         "    print(api_key_create(branch_slug='north', name=f'desk {i}')[1])"
     )
-    keys = subprocess.run([*manage, "shell", "-v", "0", "-c", make_keys], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout.split()  # fmt: skip
+    made = subprocess.run([*manage, "shell", "-v", "0", "-c", make_keys], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    keys = made.stdout.split()
     assert len(keys) == WRITERS
     log = tmp_path / "server.log"
 
