@@ -36,7 +36,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -459,7 +459,7 @@ COLUMNS = {
                  "imaging", "startback_risk", "has_red_flags", "age", "ruleset_version",
                  "decision", "created_at"),
     Referral: ("id", "branch_id", "intake_id", "patient_id", "service", "urgency", "imaging",
-               "reasons_summary", "status", "due_by", "first_booked_at", "version",
+               "reasons_summary", "status", "due_by", "first_booked_at", "booked_after", "version",
                "created_at", "updated_at"),
     Review: ("id", "intake_id", "reviewer_id", "disposition", "urgency", "service", "imaging",
              "reason", "overridden", "created_at"),
@@ -724,6 +724,14 @@ class Seeder:
         referral["first_booked_at"] = next(
             (m.at for m in moves if m.to_status == "booked" and m.kind != "amendment"), None
         )
+        referral["booked_after"] = (
+            None
+            if referral["first_booked_at"] is None
+            # In UTC: two local times in one zone subtract as wall-clock times, which is an
+            # hour out across a clock change.
+            else referral["first_booked_at"].astimezone(UTC)
+            - intake["submitted_at"].astimezone(UTC)
+        )
         referral["version"] = len(moves)
         referral["updated_at"] = moves[-1].at
         batch.referrals.append(referral)
@@ -939,6 +947,9 @@ def verify_database() -> list[str]:
                       if h["to_status"] == "booked" and h["kind"] == "transition"]  # fmt: skip
             if r["first_booked_at"] != (booked[0] if booked else None):
                 problem(f"referral {r['id']}: first_booked_at is not its first booking")
+            submitted = intakes[r["intake_id"]]["submitted_at"]
+            if r["booked_after"] != (booked[0] - submitted if booked else None):
+                problem(f"referral {r['id']}: booked_after is not intake to first booking")
 
     for intake_id, intake in intakes.items():
         patient = patients[intake["patient_id"]]

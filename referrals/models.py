@@ -31,7 +31,10 @@ class Referral(models.Model):
     status = models.CharField(max_length=20, choices=_choices(STATUSES), default="open")
     due_by = models.DateTimeField()
     first_booked_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was first booked (the dashboard's wait)."
+        null=True, blank=True, help_text="When it was first booked."
+    )
+    booked_after = models.DurationField(
+        null=True, blank=True, help_text="From the intake to the first booking."
     )
     # Bumped on every change: the ETag, so a stale write is refused (412).
     version = models.PositiveIntegerField(default=1)
@@ -62,6 +65,16 @@ class Referral(models.Model):
             models.Index(fields=["branch", "status", "due_by"], name="referral_branch_status_due"),
             # Lists across every branch (superusers), newest first, as the admin orders them.
             models.Index(fields=["-created_at", "-id"], name="referral_recent"),
+            # The dashboard's pipeline and median wait read these alone, not the table.
+            models.Index(
+                fields=["branch", "created_at"], include=["status"], name="referral_branch_status"
+            ),
+            models.Index(
+                fields=["branch", "created_at"],
+                include=["booked_after"],
+                condition=Q(booked_after__isnull=False),
+                name="referral_booked_after",
+            ),
             # The overdue worklist: only referrals still waiting to be booked.
             models.Index(
                 fields=["due_by"],

@@ -142,8 +142,11 @@ def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral
     referral.updated_at = now
     changed = ["status", "version", "updated_at"]
     if to == "booked" and referral.first_booked_at is None:
-        referral.first_booked_at = now  # a re-booking after a missed appointment keeps the first
-        changed.append("first_booked_at")
+        # A re-booking after a missed appointment keeps the first; the wait is kept with it so
+        # the dashboard's median reads one index, not every referral joined to its intake.
+        referral.first_booked_at = now
+        referral.booked_after = now - referral.intake.submitted_at
+        changed += ["first_booked_at", "booked_after"]
     referral.save(update_fields=changed)
     _record_change(
         caller=caller,

@@ -47,6 +47,13 @@ URLS = [
     "/admin/triage/intake/{intake}/change/",
     "/admin/referrals/referral/{referral}/change/",
     "/admin/clinic/auditevent/",
+    # The API at scale (as the same signed-in person): the filtered intake list and the feed.
+    "/api/v1/intakes/",
+    "/api/v1/intakes/?disposition=medical_referral",
+    "/api/v1/intakes/?urgency=emergency&red_flags=true",
+    "/api/v1/referrals/?overdue=true",
+    "/api/v1/events/?limit=100",
+    "/api/v1/events/?after={recent_event}&limit=100",
 ]
 TARGET_MS = 300
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clinic_bench"
@@ -59,7 +66,7 @@ def database_url() -> str:
     config = environ.Env.db_url_config(url)
     if "postgresql" not in config["ENGINE"]:
         raise SystemExit(
-            f"admin_at_scale measures PostgreSQL, the production database, not "
+            f"at_scale measures PostgreSQL, the production database, not "
             f"{config['ENGINE'].rsplit('.', 1)[-1]} ({url}).\n"
             f"Unset DATABASE_URL to use {DEFAULT_DATABASE_URL}."
         )
@@ -128,7 +135,7 @@ def run(args, created: bool) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench import seed
-    from clinic.models import ApiKey
+    from clinic.models import ApiKey, Event
     from referrals.models import Referral
     from triage.models import Intake, Patient
 
@@ -172,7 +179,11 @@ def run(args, created: bool) -> None:
     referral = (
         Referral.objects.filter(**north).annotate(n=Count("history")).order_by("-n", "id").first()
     )
-    ids = {"patient": patient.external_id, "intake": intake.pk, "referral": referral.pk}
+    # A feed reader that is nearly up to date: a few hundred events behind the newest.
+    recent_event = max((Event.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+                       - 500, 0)  # fmt: skip
+    ids = {"patient": patient.external_id, "intake": intake.pk, "referral": referral.pk,
+           "recent_event": recent_event}  # fmt: skip
     urls = [u.format(**ids) for u in URLS if args.only in u]
 
     with connection.cursor() as cursor:
