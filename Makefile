@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 REQUIRE_BROWSER ?=
 NO_BROWSER := $(shell test -x '$(CHROMIUM)' || echo yes)
 
-.PHONY: run test lint bench setup-demo demo-key clean
+.PHONY: run test lint bench bench-1m fuzz setup-demo demo-key clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,8 +63,23 @@ else
 	DJANGO_ENV=test CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 endif
 
+# Benchmarks print their figures (docs/benchmarks.md keeps a dated copy). They need the
+# PostgreSQL and Redis of a machine like CI's; at_scale.py seeds 100,000 intakes on first use.
 bench: $(VENV)/.dev
 	$(PY) bench/engine_throughput.py
+	$(PY) bench/http_load.py
+	$(PY) bench/at_scale.py
+
+# The same pages on a million intakes (seeding takes about 14 minutes the first time).
+bench-1m: $(VENV)/.dev
+	DATABASE_URL=$${BENCH_1M_URL:-postgres://postgres@127.0.0.1:5432/clinic_bench_1m} \
+	  $(PY) bench/at_scale.py --intakes 1000000
+
+# Schema-driven fuzzing, longer than the bounded run inside `make test`.
+FUZZ_EXAMPLES ?= 500
+fuzz: $(VENV)/.dev
+	DJANGO_ENV=test FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$${FUZZ_SEED:-random} \
+	  $(PY) -m pytest tests/fuzz/test_schema_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .ruff_cache

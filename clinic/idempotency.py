@@ -23,7 +23,7 @@ from clinic.api.errors import Conflict
 from clinic.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
-_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+VALID_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # 1 to 255 visible ASCII
 # A record still running after this long belonged to a process that died: it may be retried.
 ABANDONED_AFTER = timedelta(minutes=5)
 REPLAYED_HEADERS = ("Location", "ETag")
@@ -79,7 +79,7 @@ def idempotent(view_method):
         key = request.headers.get(HEADER)
         if key is None:
             return view_method(self, request, *args, **kwargs)
-        if not _VALID_KEY.match(key):
+        if not VALID_IDEMPOTENCY_KEY.match(key):
             raise exceptions.ValidationError(
                 {HEADER: ["Use 1 to 255 visible ASCII characters, such as a UUID."]}
             )

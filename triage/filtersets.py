@@ -1,6 +1,6 @@
 import django_filters
 
-from clinic.api.filters import choice_filter, true_false_filter
+from clinic.api.filters import UtcIsoDateTimeFilter, choice_filter, true_false_filter
 from triage.engine import vocabulary as v
 from triage.models import Intake
 
@@ -16,8 +16,8 @@ class IntakeFilterSet(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(
         field_name="patient_id", help_text="The patient's `id` (never the external reference)."
     )
-    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
+    submitted_after = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
     submitted_on = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date")
 
     class Meta:

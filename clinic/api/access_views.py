@@ -1,6 +1,7 @@
 """Credentials: staff API tokens, and the branch API keys clinic admins manage."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import services
-from clinic.api.fields import StrictSerializer
+from clinic.api.fields import StrictRegexField, StrictSerializer
 from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.audit import AuditedMixin
@@ -46,7 +47,7 @@ class StaffTokenView(AuditedMixin, APIView):
     @extend_schema(
         summary="Get an API token for a staff member (shown once; expires)",
         request=TokenRequestSerializer,
-        responses={201: TokenSerializer, **error_responses(400, 413, 415)},
+        responses={201: TokenSerializer, **error_responses(400, 413, 415, 429)},
         auth=[],
     )
     def post(self, request: Request) -> Response:
@@ -101,7 +102,16 @@ class IssuedApiKeySerializer(ApiKeySerializer):
 class ApiKeyCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=50)
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
-    expiry_date = serializers.DateTimeField(required=False, allow_null=True)
+    expiry_date = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="In the future; none: the key does not expire."
+    )
+
+    def validate_expiry_date(self, value):
+        # A key that has expired already is no use; and a date centuries ago would come back
+        # with a local mean time offset in seconds (-00:01:15), which is not a valid date-time.
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("Must be in the future.", code="past")
+        return value
 
 
 _PREFIX = OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="The key's prefix")
@@ -130,7 +140,8 @@ class ApiKeyViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 
     @extend_schema(
         summary="The reception keys of your branches",
-        responses={200: ApiKeySerializer(many=True), **error_responses(*READ_ERRORS)},
+        # 400: a page that does not exist, or a bad page size (clinic/api/pagination.py).
+        responses={200: ApiKeySerializer(many=True), **error_responses(400, *READ_ERRORS)},
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
@@ -192,7 +203,7 @@ class StaffRoleSerializer(serializers.ModelSerializer):
 
 
 class StaffRoleGrantSerializer(StrictSerializer):
-    username = serializers.RegexField(r"^[\w.@+-]{1,150}$")
+    username = StrictRegexField(r"^[\w.@+-]{1,150}$")
     role = serializers.ChoiceField(StaffRole.ROLES)
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
 
@@ -235,7 +246,7 @@ class StaffRoleViewSet(
 
     @extend_schema(
         summary="The people with a role in your branches",
-        responses={200: StaffRoleSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: StaffRoleSerializer(many=True), **error_responses(400, *READ_ERRORS)},
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)

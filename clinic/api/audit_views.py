@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 
+from clinic.api.filters import UtcIsoDateTimeFilter
 from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, error_responses
 from clinic.audit import AuditedMixin
@@ -40,8 +41,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(
         choices=[("allowed", "allowed"), ("denied", "denied"), ("error", "error")]
     )
-    at_after = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    at_before = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    at_after = UtcIsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    at_before = UtcIsoDateTimeFilter(field_name="at", lookup_expr="lt")
     on = django_filters.DateFilter(field_name="at", lookup_expr="date")
 
     class Meta:

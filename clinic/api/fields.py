@@ -4,6 +4,7 @@ DRF would accept "1" for an integer or "yes" for a boolean; a clinical answer mu
 guessed, so anything but the exact JSON type is refused with the field named.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,10 +31,17 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictRegexField(serializers.RegexField):
-    """Text matching a pattern; a JSON number is not text."""
+    """Text matching a pattern, all of it, as it was sent: a JSON number is not text, and
+    neither surrounding whitespace is trimmed nor a final newline let through by `$` (the
+    documented pattern is read as JSON Schema reads it)."""
+
+    def __init__(self, regex: str, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(regex, **kwargs)
+        self.whole = re.compile(regex)
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or self.whole.fullmatch(data) is None:
             self.fail("invalid")
         return super().to_internal_value(data)
 

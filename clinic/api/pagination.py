@@ -1,11 +1,40 @@
 from rest_framework import exceptions, pagination
 
 
+def _whole_number(value: str) -> int | None:
+    """Digits only, and not so many that `int` refuses them (a number of pages never is)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
-    """Pages of 25 by default; `page_size` up to 100."""
+    """Pages of 25 by default; `page_size` up to 100. Like every other input, `page` and
+    `page_size` are taken as they are: anything but a whole number in range is a 400 that names
+    the parameter, never silently replaced by a default."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+    last_page_strings = ()  # `page=last` is not a page number
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if not raw:  # left out, or empty as a form sends it: the default, like any filter
+            return self.page_size
+        size = _whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"Use 1 to {self.max_page_size}."]},
+                code="invalid_page_size",
+            )
+        return size
+
+    def get_page_number(self, request, paginator) -> int:
+        raw = request.query_params.get(self.page_query_param)
+        if not raw:
+            return 1
+        number = _whole_number(raw)
+        if number is None:
+            raise exceptions.NotFound()  # reported as a bad page, below
+        return number
 
     def paginate_queryset(self, queryset, request, view=None):
         try:
@@ -15,3 +44,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raise exceptions.ValidationError(
                 {self.page_query_param: ["No such page."]}, code="invalid_page"
             ) from exc
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(limits.get(parameter["name"], {}))
+        return parameters

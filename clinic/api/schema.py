@@ -1,8 +1,14 @@
 """OpenAPI pieces shared by every API: the error body and its documented status codes."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from clinic.idempotency import VALID_IDEMPOTENCY_KEY
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -42,6 +48,7 @@ _WHEN = {
     413: "The body is larger than the service accepts.",
     406: "The `Accept` header asks for something other than JSON.",
     415: "The body is not JSON (`Content-Type: application/json`).",
+    429: "Too many requests from this caller: retry after `Retry-After` seconds.",
     503: "The service cannot reach its database.",
 }
 
@@ -58,11 +65,37 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string (a UUID): a retry with the same key and body replays the "
     "first response instead of creating again; the same key with another body is 422; a retry "
     "while the first is still running is 409 with Retry-After. Kept 48 hours.",
+    pattern=VALID_IDEMPOTENCY_KEY.pattern,  # anything else is refused (400)
 )
 IDEMPOTENT_ERRORS = (409, 422)
 
-READ_ERRORS = (401, 403, 406)
-WRITE_ERRORS = (400, 401, 403, 406, 413, 415)
+# Every operation with credentials counts the caller's requests (clinic/api/throttling.py).
+READ_ERRORS = (401, 403, 406, 429)
+WRITE_ERRORS = (400, 401, 403, 406, 413, 415, 429)
+
+
+class StrictSerializerScheme(OpenApiSerializerExtension):
+    """A StrictSerializer refuses fields it does not know (400): say so in the request schema."""
+
+    target_class = "clinic.api.fields.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema
+
+
+class UniqueChoiceListScheme(OpenApiSerializerFieldExtension):
+    """A list of distinct choices: a repeated value is refused (400)."""
+
+    target_class = "clinic.api.fields.UniqueChoiceListField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["uniqueItems"] = True
+        return schema
 
 
 class _CredentialScheme(OpenApiAuthenticationExtension):

@@ -158,8 +158,15 @@ class StoredDecisionField(serializers.Field):
 
 @extend_schema_field(AnswersSerializer)
 class StoredAnswersField(serializers.Field):
+    """Output only, and only for callers who may see the answers (minimum necessary). Not
+    marked read-only: drf-spectacular lists every read-only field as required in a response,
+    and the answers are left out altogether for a reception caller."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(read_only=True, **kwargs)
+        super().__init__(required=False, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        raise NotImplementedError("The stored answers are never written through this field.")
 
     def to_representation(self, value: Any) -> Any:
         return value
@@ -187,9 +194,7 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class IntakeSerializer(serializers.ModelSerializer):
     patient = PatientSerializer()
-    answers = StoredAnswersField(
-        required=False, help_text="Clinicians and clinic admins only (minimum necessary)."
-    )
+    answers = StoredAnswersField(help_text="Clinicians and clinic admins only (minimum necessary).")
     assessment = StoredDecisionField()
     review = serializers.SerializerMethodField(help_text="The latest clinician review, if any.")
     referral = serializers.SerializerMethodField(
@@ -335,8 +340,11 @@ class EventQuerySerializer(serializers.Serializer):
         required=False,
         default="0",
         error_messages={"invalid": "Must be a cursor this feed gave you."},
+        help_text="The cursor you were last given.",
     )
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=100)
+    limit = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, default=100, help_text="At most 100."
+    )
 
     def validate_after(self, value: str) -> int:
         return int(value)

@@ -241,10 +241,7 @@ class EventFeedView(AuditedMixin, APIView):
         summary="The change feed: everything that happened since a cursor, in commit order",
         description="Start with no `after` (or `after=0`); then pass the `next_cursor` you were "
         "given. No event is skipped or repeated, even when written concurrently.",
-        parameters=[
-            OpenApiParameter("after", str, description="The cursor you were last given."),
-            OpenApiParameter("limit", int, description="At most 100 (the default)."),
-        ],
+        parameters=[s.EventQuerySerializer],  # the cursor's pattern, the limit's range
         responses={200: s.EventPageSerializer, **error_responses(400, *READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
