@@ -98,16 +98,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--intakes", type=int, default=100_000)
@@ -135,6 +125,7 @@ def run(args, created: bool) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from bench import seed
+    from bench.machine import cpu_model
     from clinic.models import ApiKey, Event
     from referrals.models import Referral
     from triage.models import Intake, Patient

@@ -50,6 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.machine import cpu_model  # noqa: E402 (needs the repository on the path)
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clinic_load"
 # THROTTLE_CALLER_RATE: far above anything this machine can serve, so throttling never answers
 # 429. Per second, so the throttle's request history in Redis holds at most one second.
@@ -420,16 +422,6 @@ def load(run: dict, args: argparse.Namespace, port: int, server_pids: list[int])
 
 
 # --- the report -----------------------------------------------------------------------------
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def code_version() -> str:
