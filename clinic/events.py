@@ -3,10 +3,15 @@
 A sequence hands out ids when rows are inserted, not when they commit: with two writers, id 12
 can commit before id 11, and a reader who has seen 12 would never see 11. So every event is
 written under one transaction-scoped lock taken just before the insert and held to commit;
-ids then commit in order. Services write their event last, so the lock is held only briefly.
-SQLite needs no lock: its IMMEDIATE transactions already let one writer through at a time.
+ids then commit in order. Services write their events last, and a service that records several
+wraps its writes in `feed_batch()`, so they go in together under one lock at the end: the lock
+is held only briefly. SQLite needs no lock: its IMMEDIATE transactions already let one writer
+through at a time.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +21,24 @@ from django.utils import timezone
 from clinic.models import Branch, Event
 
 _FEED_LOCK_KEY = 0x7472696167  # any constant shared by every writer of the feed
+_pending: ContextVar[list[Event] | None] = ContextVar("feed_batch", default=None)
+
+
+@contextmanager
+def feed_batch() -> Iterator[None]:
+    """Hold back the events recorded inside and write them together, in order, when the block
+    ends without error: one lock and one INSERT instead of one of each per event. Use inside
+    the change's transaction, around all of its writes. Nested batches join the outer one."""
+    if _pending.get() is not None:
+        yield
+        return
+    events: list[Event] = []
+    token = _pending.set(events)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    _write(events)
 
 
 def record_event(
@@ -28,12 +51,10 @@ def record_event(
     review_id: UUID | None = None,
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Append an event. Must run inside the transaction that made the change."""
+    """Append an event. Must run inside the transaction that made the change. Inside
+    `feed_batch()` the event gets its id when the batch is written."""
     assert connection.in_atomic_block, "events are written in the change's own transaction"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK_KEY])
-    return Event.objects.create(
+    event = Event(
         branch=branch,
         type=type,
         occurred_at=timezone.now(),
@@ -43,3 +64,19 @@ def record_event(
         review_id=review_id,
         data=data or {},
     )
+    pending = _pending.get()
+    if pending is None:
+        _write([event])
+    else:
+        pending.append(event)
+    return event
+
+
+def _write(events: list[Event]) -> None:
+    if not events:
+        return
+    assert connection.in_atomic_block, "events are written in the change's own transaction"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK_KEY])
+    Event.objects.bulk_create(events)

@@ -1,9 +1,15 @@
 """The final decision on an intake: the latest clinician review, or else the assessment."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from triage.engine import Advice, advice_for
 from triage.models import Intake, Review
+
+if TYPE_CHECKING:
+    from referrals.models import Referral
 
 # Where the patient goes, in words for the patient.
 SERVICE_WORDS = {
@@ -37,6 +43,16 @@ def latest_review(intake: Intake) -> Review | None:
     if reviews is None:
         return intake.reviews.order_by("-created_at", "-id").first()
     return reviews[0] if reviews else None
+
+
+def latest_referral(intake: Intake) -> Referral | None:
+    """The latest referral the intake opened, in whatever status it is now."""
+    if hasattr(intake, "active_referral"):  # just created: known without a query
+        return intake.active_referral
+    referrals = getattr(intake, "referral_list", None)
+    if referrals is None:
+        return intake.referrals.order_by("-created_at").first()
+    return referrals[0] if referrals else None
 
 
 def final_decision(intake: Intake) -> FinalDecision:

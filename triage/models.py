@@ -76,8 +76,9 @@ class Intake(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-id"]
         indexes = [
-            # The list endpoint: one branch, newest first, optionally one patient.
-            models.Index(fields=["branch", "-submitted_at"], name="intake_branch_recent"),
+            # The list endpoint: one branch, newest first (with the id that breaks ties, so a
+            # page is read straight from the index in list order, never sorted).
+            models.Index(fields=["branch", "-submitted_at", "-id"], name="intake_branch_recent"),
             models.Index(fields=["patient", "-submitted_at"], name="intake_patient_recent"),
             # Lists across every branch (superusers), newest first, as the admin orders them.
             models.Index(fields=["-submitted_at", "-id"], name="intake_recent"),

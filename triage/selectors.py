@@ -10,9 +10,13 @@ from triage.models import Intake, Patient, Review
 
 
 def intake_list(*, caller: Caller) -> QuerySet[Intake]:
-    """The caller's intakes with everything a list page shows, in a fixed number of queries."""
+    """The caller's intakes with everything a list page shows, in a fixed number of queries.
+    Reception never sees the answers (minimum necessary), so for it they are not even read."""
+    intakes = Intake.objects.all()
+    if not any(caller.sees_answers_in(branch_id) for branch_id in caller.branch_ids):
+        intakes = intakes.defer("answers")
     return (
-        for_caller(Intake.objects.all(), caller)
+        for_caller(intakes, caller)
         .select_related("patient", "assessment")
         .prefetch_related(
             Prefetch(

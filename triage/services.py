@@ -11,7 +11,7 @@ from rest_framework.generics import get_object_or_404
 
 from clinic.api.errors import Conflict
 from clinic.callers import Caller, KeyCaller
-from clinic.events import record_event
+from clinic.events import feed_batch, record_event
 from clinic.scoping import for_caller
 from referrals.services import (
     Outcome,
@@ -32,12 +32,17 @@ def triage_evaluate(*, date_of_birth: date, answers: Mapping[str, Any]) -> Decis
 
 
 def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
-    record, created = Patient.objects.get_or_create(
+    # Insert-or-keep in one statement, then read whichever row is there: two statements, and
+    # no savepoint (get_or_create needs one around its INSERT to survive a concurrent twin).
+    candidate = Patient(
         branch=branch,
         external_id=patient["external_id"],
-        defaults={"date_of_birth": patient["date_of_birth"], "sex": patient["sex"]},
+        date_of_birth=patient["date_of_birth"],
+        sex=patient["sex"],
     )
-    if created:
+    Patient.objects.bulk_create([candidate], ignore_conflicts=True)
+    record = Patient.objects.get(branch=branch, external_id=patient["external_id"])
+    if record.id == candidate.id:
         return record
     # The same reference with another birth date is most likely two people mixed up.
     mismatched = {
@@ -59,7 +64,7 @@ def intake_create(
     if branch is None:
         raise ValidationError({"branch": ["You act for several branches; use a branch's key."]})
     submitted_at = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), feed_batch():
         record = _patient_for_intake(branch=branch, patient=patient)
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))
         decision = evaluate(answers, age)
@@ -124,7 +129,7 @@ def review_create(
     reason: str,
 ) -> Review:
     """Record a clinician's review; the referral follows the final decision it makes."""
-    with transaction.atomic():
+    with transaction.atomic(), feed_batch():
         intake = get_object_or_404(
             for_caller(Intake.objects.select_for_update(of=("self",)), caller).select_related(
                 "assessment", "branch"

@@ -1,6 +1,7 @@
 """Input serializers validate; output serializers shape. Neither decides anything clinical."""
 
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -17,7 +18,7 @@ from clinic.api.fields import (
 )
 from clinic.models import Event
 from referrals.api.serializers import ReferralSummarySerializer
-from triage.decisions import latest_review
+from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
 from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
@@ -165,6 +166,14 @@ class StoredAnswersField(serializers.Field):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
 
+    def get_attribute(self, intake: Intake) -> Any:
+        # Decided before the answers are read, so a list for reception never loads them
+        # (the selector defers them); SkipField leaves the key out of the response.
+        caller = self.context.get("caller")
+        if caller is None or not caller.sees_answers_in(intake.branch_id):
+            raise serializers.SkipField()
+        return intake.answers
+
     def to_internal_value(self, data: Any) -> Any:
         raise NotImplementedError("The stored answers are never written through this field.")
 
@@ -202,33 +211,31 @@ class IntakeSerializer(serializers.ModelSerializer):
         "null if it never needed one."
     )
 
-    def to_representation(self, intake: Intake) -> dict:
-        data = super().to_representation(intake)
-        caller = self.context.get("caller")
-        if caller is None or not caller.sees_answers_in(intake.branch_id):
-            data.pop("answers")  # minimum necessary: reception works from the decision
-        return data
-
     class Meta:
         model = Intake
         fields = ["id", "patient", "submitted_at", "questionnaire_version", "answers",
                   "assessment", "review", "referral"]  # fmt: skip
         read_only_fields = fields
 
+    # One nested serializer per list, not one per row: building a serializer copies its
+    # fields, which was a tenth of a list page's CPU.
+    @cached_property
+    def _review_out(self) -> ReviewSerializer:
+        return ReviewSerializer(context=self.context)
+
+    @cached_property
+    def _referral_out(self) -> ReferralSummarySerializer:
+        return ReferralSummarySerializer(context=self.context)
+
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, intake: Intake) -> dict | None:
         review = latest_review(intake)
-        return None if review is None else ReviewSerializer(review).data
+        return None if review is None else self._review_out.to_representation(review)
 
     @extend_schema_field(ReferralSummarySerializer(allow_null=True))
     def get_referral(self, intake: Intake) -> dict | None:
-        if hasattr(intake, "active_referral"):  # just created: no need to query
-            referral = intake.active_referral
-        elif hasattr(intake, "referral_list"):
-            referral = intake.referral_list[0] if intake.referral_list else None
-        else:
-            referral = intake.referrals.order_by("-created_at").first()
-        return None if referral is None else ReferralSummarySerializer(referral).data
+        referral = latest_referral(intake)
+        return None if referral is None else self._referral_out.to_representation(referral)
 
 
 class ReviewInputSerializer(StrictSerializer):
