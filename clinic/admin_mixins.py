@@ -73,9 +73,15 @@ class CappedCountPaginator(Paginator):
 
     cap = 10_000
 
+    def __init__(self, object_list, per_page, *args, count_source=None, **kwargs) -> None:
+        super().__init__(object_list, per_page, *args, **kwargs)
+        # A queryset with as many rows as the list that is cheaper to count, if there is one.
+        self._count_source = count_source
+
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        rows = self.object_list if self._count_source is None else self._count_source
+        return rows[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

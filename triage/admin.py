@@ -1,6 +1,7 @@
 """The admin for triage: intakes read as a clinician reads them, and the review action."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG, IS_FACETS_VAR, ORDER_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
@@ -13,17 +14,23 @@ from clinic.admin_mixins import (
     AuditedChangeViewMixin,
     BranchFilter,
     BranchScopedAdminMixin,
+    CappedCountPaginator,
     ExactPatientSearch,
     WriteOnceInlineMixin,
     audit_admin,
     staff_caller,
 )
+from clinic.scoping import for_caller_as
 from referrals.selectors import with_overdue
 from triage import services
 from triage.admin_display import answers_in_words, words
 from triage.admin_review import ReviewForm
 from triage.decisions import final_decision
-from triage.models import Intake, Patient, Review
+from triage.models import Assessment, Intake, Patient, Review
+from triage.selectors import assessment_lookup
+
+# The change list's own parameters, which do not filter its rows.
+_LIST_PARAMS = {PAGE_VAR, ORDER_VAR, ERROR_FLAG, IS_FACETS_VAR}
 
 
 class ReviewInline(WriteOnceInlineMixin, admin.TabularInline):
@@ -56,6 +63,34 @@ class IntakeAdmin(
     list_per_page = 50
     list_defer = ("answers", "assessment__decision")
     inlines = [ReviewInline]
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return CappedCountPaginator(
+            queryset,
+            per_page,
+            orphans,
+            allow_empty_first_page,
+            count_source=self._assessments_like_list(request),
+        )
+
+    def _assessments_like_list(self, request: HttpRequest):
+        """The assessments of the listed intakes, when every filter in use is one they can
+        answer (see triage.selectors.assessment_lookup): counted with no join. None when the
+        list is searched or filtered otherwise."""
+        assessments = for_caller_as(
+            Assessment.objects.all(), staff_caller(request), self.branch_roles
+        )
+        for param, values in request.GET.lists():
+            if param in _LIST_PARAMS:
+                continue
+            if param == BranchFilter.parameter_name:
+                lookup = "branch__slug"
+            else:
+                lookup = assessment_lookup(param)
+            if lookup is None or len(values) != 1:
+                return None
+            assessments = assessments.filter(**{lookup: values[0]})
+        return assessments
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [

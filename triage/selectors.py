@@ -1,12 +1,17 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
+from collections.abc import Mapping
+from copy import copy
+
 from django.db.models import Prefetch, QuerySet
+from django_filters.constants import EMPTY_VALUES
 
 from clinic.callers import Caller
 from clinic.models import Event
 from clinic.scoping import for_caller
 from referrals.models import Referral
-from triage.models import Intake, Patient, Review
+from triage.filtersets import IntakeFilterSet
+from triage.models import Assessment, Intake, Patient, Review
 
 
 def intake_list(*, caller: Caller) -> QuerySet[Intake]:
@@ -29,6 +34,37 @@ def intake_list(*, caller: Caller) -> QuerySet[Intake]:
             ),
         )
     )
+
+
+def assessment_lookup(lookup: str) -> str | None:
+    """The same lookup made on an intake's assessment instead of the intake, or None when the
+    assessment cannot answer it. Each intake has exactly one assessment, which keeps copies of
+    the intake's branch and time: so intakes filtered on their decision, branch and time can
+    be counted from their assessments alone, with no join (at a million intakes, joining a
+    third of them to their assessments to count a filtered list took half a second)."""
+    if lookup.startswith("assessment__"):
+        return lookup.removeprefix("assessment__")
+    if lookup.split("__", 1)[0] in ("branch", "branch_id", "submitted_at"):
+        return lookup
+    return None
+
+
+def intake_count(*, caller: Caller, params: Mapping[str, str]) -> int | None:
+    """How many intakes the list filtered by `params` holds, counted from their assessments;
+    None when a filter in use is not on the decision, branch or time (count the list then)."""
+    filterset = IntakeFilterSet(params, queryset=Assessment.objects.none())
+    if not filterset.is_valid():
+        return None  # the list itself answers 400
+    assessments = for_caller(Assessment.objects.all(), caller)
+    for name, value in filterset.form.cleaned_data.items():
+        if value in EMPTY_VALUES:
+            continue
+        on_assessment = copy(filterset.filters[name])  # the same filter, on the assessment
+        on_assessment.field_name = assessment_lookup(on_assessment.field_name)
+        if on_assessment.field_name is None:
+            return None
+        assessments = on_assessment.filter(assessments, value)
+    return assessments.count()
 
 
 def patient_list(*, caller: Caller) -> QuerySet[Patient]:

@@ -1,6 +1,8 @@
 """The admin lists: the filters staff use, search by patient reference, and a query count
 that does not grow with the data."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,7 +11,7 @@ from django.utils import timezone
 from referrals.models import Referral
 from tests.admin.helpers import INTAKE_ADMIN, REFERRAL_ADMIN, page, signed_in
 from tests.api.helpers import INTAKES, post_json
-from tests.conftest import intake_body
+from tests.conftest import intake_body, key_client
 
 PATIENTS = {
     "EMERG": {"trauma": "major"},  # medical referral, emergency, red flag
@@ -46,7 +48,30 @@ def shown(html: str) -> set[str]:
     ],
 )
 def test_intake_filters_and_search(dr, params, expected):
-    assert shown(page(dr, INTAKE_ADMIN, **params)) == expected
+    html = page(dr, INTAKE_ADMIN, **params)
+
+    assert shown(html) == expected
+    # The count under the list (taken from the assessments when the filters allow) agrees.
+    assert listed_count(html) == len(expected)
+
+
+def listed_count(html: str) -> int:
+    paginator = re.search(r'<p class="paginator">(.*?)</p>', html, re.S).group(1)
+    return int(re.search(r"(\d+) intakes?\b", paginator).group(1))
+
+
+def test_the_count_of_a_filtered_list_is_of_the_persons_branches_only(api):
+    south = key_client("south")
+    for ref in ("S-EMERG-1", "S-EMERG-2"):
+        post_json(south, INTAKES, intake_body(external_id=ref, **PATIENTS["EMERG"]))
+    post_json(api, INTAKES, intake_body(external_id="N-EMERG", **PATIENTS["EMERG"]))
+    north_only = signed_in("dr.north", {"north": "clinician"})
+    both = signed_in("dr.both", {"north": "clinician", "south": "clinician"})
+
+    emergencies = {"assessment__urgency": "emergency"}
+    assert listed_count(page(north_only, INTAKE_ADMIN, **emergencies)) == 1
+    assert listed_count(page(both, INTAKE_ADMIN, **emergencies)) == 3
+    assert listed_count(page(both, INTAKE_ADMIN, branch="south", **emergencies)) == 2
 
 
 @pytest.mark.parametrize(
