@@ -461,8 +461,8 @@ COLUMNS = {
     Referral: ("id", "branch_id", "intake_id", "patient_id", "service", "urgency", "imaging",
                "reasons_summary", "status", "due_by", "first_booked_at", "booked_after", "version",
                "created_at", "updated_at"),
-    Review: ("id", "intake_id", "reviewer_id", "disposition", "urgency", "service", "imaging",
-             "reason", "overridden", "created_at"),
+    Review: ("id", "intake_id", "branch_id", "reviewer_id", "disposition", "urgency", "service",
+             "imaging", "reason", "overridden", "created_at"),
     ReferralHistory: ("referral_id", "kind", "from_status", "to_status", "note", "actor",
                       "user_id", "api_key_id", "at"),
     Event: ("branch_id", "type", "occurred_at", "patient_id", "intake_id", "referral_id",
@@ -650,6 +650,7 @@ class Seeder:
             {
                 "id": review_id,
                 "intake_id": intake["id"],
+                "branch_id": intake["branch_id"],
                 "reviewer_id": site.clinician.pk,
                 "disposition": plan.disposition,
                 "urgency": plan.urgency,
@@ -987,6 +988,8 @@ def verify_database() -> list[str]:
         for review in reviews.get(intake_id, []):
             if (review["reviewer_id"], intake["branch_id"]) not in clinicians:
                 problem(f"review {review['id']}: reviewer is not a clinician of the branch")
+            if review["branch_id"] != intake["branch_id"]:
+                problem(f"review {review['id']}: branch differs from its intake's")
             overridden = tuple(review[k] for k in decided) != tuple(a[k] for k in decided)
             if review["overridden"] != overridden:
                 problem(f"review {review['id']}: overridden flag wrong")

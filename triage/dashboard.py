@@ -95,7 +95,7 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
 
     median_hours_to_booked = _median_hours_to_booked(branch_ids, since)
 
-    reviews = Review.objects.filter(intake__branch_id__in=branch_ids, created_at__gte=since)
+    reviews = Review.objects.filter(branch_id__in=branch_ids, created_at__gte=since)
     changes = (
         reviews.filter(overridden=True)
         .values("disposition", "urgency", "intake__assessment__disposition",

@@ -135,6 +135,9 @@ class Review(WriteOnceModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
+    # A copy of the intake's branch, which never changes: the dashboard counts a branch's
+    # reviews from this table alone (joining intakes to find them took 80-140 ms at a million).
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="triage_reviews"
     )
@@ -150,6 +153,11 @@ class Review(WriteOnceModel):
         ordering = ["created_at", "id"]
         constraints = [
             *_decision_constraints("review"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["branch", "created_at"], include=["overridden"], name="review_branch_day"
+            ),
         ]
 
     def __str__(self) -> str:

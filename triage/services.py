@@ -151,6 +151,7 @@ def review_create(
         )
         review = Review.objects.create(
             intake=intake,
+            branch_id=intake.branch_id,
             reviewer=caller.user,  # only staff can be clinicians
             disposition=disposition,
             urgency=urgency,
