@@ -407,6 +407,8 @@ def load(run: dict, args: argparse.Namespace, port: int, server_pids: list[int])
         "seconds": args.seconds,
         "unique_prefix": f"L{os.getpid()}{int(time.time())}{run['name'][:1]}",
         "server_pids": server_pids,
+        "server_workers": len(server_pids) - 1,  # the master is first
+        "probe_path": "/healthz",
         "database": database_name(),
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
@@ -514,6 +516,11 @@ def print_results(results: dict[str, dict], title: str) -> None:
             f"{cpu['server']:>6.2f} {cpu['postgres']:>5.2f} {cpu['redis']:>5.2f} "
             f"{cpu['loadgen']:>7.2f} {cpu['other']:>5.2f} {cpu['machine_busy_cores']:>5.2f}"
         )
+    spread = ", ".join(
+        f"{name} {'+'.join(map(str, res.get('connections_per_worker', [])))}"
+        for name, res in results.items()
+    )
+    print(f"  connections per worker: {spread}")
     for name, res in results.items():
         if res.get("note"):
             print(f"  {name}: {res['note']}")

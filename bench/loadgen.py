@@ -12,7 +12,15 @@ The spec (JSON):
     bodies [str] or null (sent in turn; "__UNIQUE__" in a body is replaced by an id unique to
     the request), unique_prefix (str), idempotency_key (bool: a unique Idempotency-Key header),
     server_pids [int] (CPU use of these is reported as "server"), database (str: PostgreSQL
-    backends of other databases count as "other").
+    backends of other databases count as "other"), server_workers (int), probe_path (str).
+
+Connections are spread evenly over the server's worker processes before the run starts. With
+keep-alive, a connection stays with the worker that accepted it, and which worker accepts is a
+race: left alone, all 8 connections sometimes went to one worker, which then served the whole
+run on one core while the other idled (a run of the intake list measured 47-53 req/s that way,
+against 83-106 when spread). Each connection first sends `probe_path` (GET) and reads the
+worker's pid from the `X-Served-By` header (bench/baseline/middleware.py); a connection that
+lands on a worker that already has its share is held open while another is made, then closed.
 
 Standard library only: it must not share the server's imports or its process.
 """
@@ -99,11 +107,59 @@ def _self_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _connect(spec: dict) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection(spec["host"], spec["port"], timeout=60)
+
+
+def _served_by(conn: http.client.HTTPConnection, path: str) -> str:
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    return response.getheader("X-Served-By") or "?"
+
+
+def balanced_connections(spec: dict) -> tuple[list[http.client.HTTPConnection], dict[str, int]]:
+    """`connections` open keep-alive connections, as evenly spread over the server's workers as
+    the accept race allows within a bounded number of attempts; and how many each worker has."""
+    wanted, workers = spec["connections"], max(1, spec.get("server_workers") or 1)
+    share = -(-wanted // workers)  # the most any worker should hold
+    probe = spec.get("probe_path") or "/"
+    kept: list[http.client.HTTPConnection] = []
+    held: list[http.client.HTTPConnection] = []
+    per_worker: Counter = Counter()
+    for _ in range(50 * wanted):
+        if len(kept) == wanted:
+            break
+        conn = _connect(spec)
+        pid = _served_by(conn, probe)
+        if pid != "?" and per_worker[pid] >= share:
+            held.append(conn)  # kept open, so that this worker holds it and not the next one
+            continue
+        per_worker[pid] += 1
+        kept.append(conn)
+    while len(kept) < wanted:  # gave up balancing: take what comes
+        conn = _connect(spec)
+        per_worker[_served_by(conn, probe)] += 1
+        kept.append(conn)
+    for conn in held:
+        conn.close()
+    return kept, dict(per_worker)
+
+
 class Worker(threading.Thread):
-    def __init__(self, index: int, spec: dict, start_at: float, measure_at: float, end_at: float):
+    def __init__(
+        self,
+        index: int,
+        spec: dict,
+        conn: http.client.HTTPConnection,
+        start_at: float,
+        measure_at: float,
+        end_at: float,
+    ):
         super().__init__(daemon=True)
         self.index = index
         self.spec = spec
+        self.conn = conn
         self.start_at, self.measure_at, self.end_at = start_at, measure_at, end_at
         self.latencies: list[float] = []
         self.statuses: Counter = Counter()
@@ -111,7 +167,7 @@ class Worker(threading.Thread):
         self.warmup_requests = 0
 
     def _connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(self.spec["host"], self.spec["port"], timeout=60)
+        return _connect(self.spec)
 
     def run(self) -> None:
         spec = self.spec
@@ -120,7 +176,7 @@ class Worker(threading.Thread):
         if bodies:
             base_headers["Content-Type"] = "application/json"
         prefix = f"{spec.get('unique_prefix', 'L')}-{self.index}"
-        conn = self._connect()
+        conn = self.conn
         seq = 0
         while time.perf_counter() < self.start_at:
             time.sleep(0.001)
@@ -178,10 +234,13 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 def run(spec: dict) -> dict:
     server_pids = set(spec.get("server_pids") or ())
     database = spec.get("database")
+    connections, per_worker = balanced_connections(spec)
     start_at = time.perf_counter() + 0.2
     measure_at = start_at + spec["warmup"]
     end_at = measure_at + spec["seconds"]
-    workers = [Worker(i, spec, start_at, measure_at, end_at) for i in range(spec["connections"])]
+    workers = [
+        Worker(i, spec, conn, start_at, measure_at, end_at) for i, conn in enumerate(connections)
+    ]
     for worker in workers:
         worker.start()
     time.sleep(max(0.0, measure_at - time.perf_counter()))
@@ -227,6 +286,7 @@ def run(spec: dict) -> dict:
         "warmup_requests": sum(worker.warmup_requests for worker in workers),
         "error_samples": [sample for worker in workers for sample in worker.error_samples][:5],
         "cpu_cores": cpu,
+        "connections_per_worker": sorted(per_worker.values(), reverse=True),
     }
 
 
