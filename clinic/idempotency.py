@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from clinic.api.errors import Conflict
+from clinic.events import feed_batch
 from clinic.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -91,7 +92,9 @@ def idempotent(view_method):
                 headers={**record.response_headers, "Idempotent-Replayed": "true"},
             )
         try:
-            with transaction.atomic():
+            # The change's feed events wait until the response is stored, so the feed's lock
+            # is held only for their INSERT and the commit (see clinic.events).
+            with transaction.atomic(), feed_batch():
                 response = view_method(self, request, *args, **kwargs)
                 record.done = True
                 record.response_status = response.status_code
