@@ -52,10 +52,12 @@ def assessment_lookup(lookup: str) -> str | None:
 def intake_count(*, caller: Caller, params: Mapping[str, str]) -> int | None:
     """How many intakes the list filtered by `params` holds, counted from their assessments;
     None when a filter in use is not on the decision, branch or time (count the list then)."""
+    assessments = for_caller(Assessment.objects.all(), caller)
+    if not IntakeFilterSet.base_filters.keys() & set(params):
+        return assessments.count()  # no filter named (as clinic.api.filters.FilterBackend)
     filterset = IntakeFilterSet(params, queryset=Assessment.objects.none())
     if not filterset.is_valid():
         return None  # the list itself answers 400
-    assessments = for_caller(Assessment.objects.all(), caller)
     for name, value in filterset.form.cleaned_data.items():
         if value in EMPTY_VALUES:
             continue
