@@ -4,18 +4,22 @@
 
 Sets up a PostgreSQL database (`clinic_load`, or DATABASE_URL; SQLite is refused): migrates it,
 issues API keys, seeds a branch's intakes for the list. Starts gunicorn (gthread) on the app's
-URLs plus two bare views (bench/baseline/), then loads it from a separate process
+URLs plus the baseline views (bench/baseline/), then loads it from a separate process
 (bench/loadgen.py: N keep-alive connections in a closed loop, after a warm-up) with, in turn:
 
     baseline insert   POST /bench/baseline/insert/   one single-row INSERT, plain Django view
+    guarded insert    POST /bench/guarded/insert/    the same, with API key, throttle and audit
     intake POST       POST /api/v1/intakes/          a new patient each time
     evaluate          POST /api/v1/triage/evaluate/
     baseline list     GET  /bench/baseline/list/     one page of intakes with .values()
+    guarded list      GET  /bench/guarded/list/      the same, with API key, throttle and audit
     intake list       GET  /api/v1/intakes/          the same branch's first page
 
 and prints them side by side: requests/s, p50, p99, errors, each API's share of its baseline's
 throughput against the targets (intake POST >= 50%, list >= 60%), the CPU each part used, and
-each gunicorn worker's peak memory (VmHWM). gunicorn is stopped at the end, whatever happens
+each gunicorn worker's peak memory (VmHWM). Below the table, for information, each API's share
+of its guarded baseline: what the rules every API call must follow (authentication,
+throttling, audit) leave the rest of the work. gunicorn is stopped at the end, whatever happens
 (errors, Ctrl-C, SIGTERM).
 
 The machine may be shared: before each run it waits (--quiet-wait) for other processes to leave
@@ -70,6 +74,7 @@ SERVER_ENV = {
 LIST_BRANCH = "load-list"  # seeded once; only read during the runs, so every list page is alike
 WRITE_BRANCH = "load-write"  # the POSTs' branch, so they never grow the listed branch
 TARGETS = {"intake POST": ("baseline insert", 0.50), "intake list": ("baseline list", 0.60)}
+GUARDED = {"intake POST": "guarded insert", "intake list": "guarded list"}  # for information
 
 
 def parse_args() -> argparse.Namespace:
@@ -376,6 +381,8 @@ def plan_runs(args: argparse.Namespace, db: dict, bodies: list[tuple[str, str]])
     runs = [
         {"name": "baseline insert", "method": "POST", "path": "/bench/baseline/insert/",
          "headers": {}, "bodies": texts},
+        {"name": "guarded insert", "method": "POST", "path": "/bench/guarded/insert/",
+         "headers": write, "bodies": texts},
         {"name": "intake POST", "method": "POST", "path": "/api/v1/intakes/",
          "headers": write, "bodies": texts, "idempotency_key": not args.no_idempotency_key},
         {"name": "evaluate", "method": "POST", "path": "/api/v1/triage/evaluate/",
@@ -383,6 +390,8 @@ def plan_runs(args: argparse.Namespace, db: dict, bodies: list[tuple[str, str]])
         {"name": "baseline list", "method": "GET",
          "path": f"/bench/baseline/list/?branch={db['list_branch_id']}", "headers": {},
          "bodies": None},
+        {"name": "guarded list", "method": "GET", "path": "/bench/guarded/list/",
+         "headers": read, "bodies": None},
         {"name": "intake list", "method": "GET", "path": "/api/v1/intakes/", "headers": read,
          "bodies": None},
     ]  # fmt: skip
@@ -521,6 +530,13 @@ def print_results(results: dict[str, dict], title: str) -> None:
         for name, res in results.items()
     )
     print(f"  connections per worker: {spread}")
+    shares = [
+        f"{name} {results[name]['throughput'] / results[guarded]['throughput']:.0%} of {guarded}"
+        for name, guarded in GUARDED.items()
+        if name in results and guarded in results
+    ]
+    if shares:
+        print(f"  beside the guarded baselines (API key, throttle, audit): {', '.join(shares)}")
     for name, res in results.items():
         if res.get("note"):
             print(f"  {name}: {res['note']}")

@@ -1,4 +1,4 @@
-"""The app's URLs, unchanged, plus the two baseline views under /bench/baseline/."""
+"""The app's URLs, unchanged, plus the baseline views (/bench/baseline/, /bench/guarded/)."""
 
 from django.urls import path
 
@@ -9,6 +9,8 @@ from clinic.urls import urlpatterns as app_urlpatterns
 urlpatterns = [
     path("bench/baseline/insert/", views.baseline_insert, name="bench-baseline-insert"),
     path("bench/baseline/list/", views.baseline_list, name="bench-baseline-list"),
+    path("bench/guarded/insert/", views.GuardedInsert.as_view(), name="bench-guarded-insert"),
+    path("bench/guarded/list/", views.GuardedList.as_view(), name="bench-guarded-list"),
     *app_urlpatterns,
 ]
 
