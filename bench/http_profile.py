@@ -14,7 +14,8 @@ one at a time, and prints per request:
 - pyinstrument's profile: the frames with the most own time, and with the most inclusive
   time (what a frame and everything it calls took).
 
-Requests: intake-post, evaluate, intake-list, baseline-insert, baseline-list.
+Requests: intake-post, evaluate, intake-list, baseline-insert, baseline-list, guarded-insert,
+guarded-list (see bench/baseline/views.py).
 Nothing here changes the app: the wrappers exist only in this process.
 """
 
@@ -120,7 +121,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "request",
-        choices=("intake-post", "evaluate", "intake-list", "baseline-insert", "baseline-list"),
+        choices=(
+            "intake-post",
+            "evaluate",
+            "intake-list",
+            "baseline-insert",
+            "baseline-list",
+            "guarded-insert",
+            "guarded-list",
+        ),
     )
     parser.add_argument("-n", type=int, default=300, help="requests measured (after 30 warm-up)")
     parser.add_argument("--top", type=int, default=40, help="frames shown per profile table")
@@ -164,6 +173,10 @@ def main() -> None:
             return client.get("/api/v1/intakes/", HTTP_AUTHORIZATION=f"Api-Key {list_key}")
         if args.request == "baseline-insert":
             return client.post("/bench/baseline/insert/", body, "application/json")
+        if args.request == "guarded-insert":
+            return client.post("/bench/guarded/insert/", body, "application/json", **write)
+        if args.request == "guarded-list":
+            return client.get("/bench/guarded/list/", HTTP_AUTHORIZATION=f"Api-Key {list_key}")
         return client.get(f"/bench/baseline/list/?branch={list_branch_id}")
 
     for _ in range(30):
