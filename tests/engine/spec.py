@@ -1,4 +1,4 @@
-"""The clinical specification (ruleset 2026.1, /work/shared/clinical/SPEC.md) as test data.
+"""The clinical specification (ruleset 2026.1, docs/clinical/SPEC-2026.1.md) as test data.
 
 Everything here is transcribed from the SPEC, not imported from the engine, so the tests
 compare the engine against the document rather than against itself.
