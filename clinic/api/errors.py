@@ -105,7 +105,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
             errors = [dict(error, code=exc.default_code) for error in flatten(exc.detail)]
             message = str(type(exc).default_detail)
         else:
-            field = _FIELD_FOR.get(type(exc))
+            # The nearest class that names a place: a subclass (the parser's own refusals)
+            # lies where its parent does.
+            field = next((_FIELD_FOR[k] for k in type(exc).__mro__ if k in _FIELD_FOR), None)
             errors = [{"field": field, "code": code, "message": message}]
         body = error_body(response.status_code, code, message, errors)
         body.update(getattr(exc, "extra", {}))
