@@ -86,11 +86,7 @@ def idempotent(view_method):
             )
         record, run = _begin(request.user.identity, key, _request_hash(request))
         if not run:
-            return Response(
-                record.response_body,
-                status=record.response_status,
-                headers={**record.response_headers, "Idempotent-Replayed": "true"},
-            )
+            return _replay(self, record)
         try:
             # The change's feed events wait until the response is stored, so the feed's lock
             # is held only for their INSERT and the commit (see clinic.events).
@@ -110,6 +106,27 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+def _replay(view, record: IdempotencyRecord) -> Response:
+    """The first response again, for the caller as they are now. The same key does not carry
+    the rights the caller had then: a clinician demoted to reception, or moved to another
+    branch, is refused exactly as a first request would be (the view's object lookup applies
+    scoping and object permissions), and the body is shaped by the view for the caller's
+    current role (`idempotent_replay_body`), so a replay never shows what a new request
+    would not."""
+    lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", None)
+    if lookup and lookup in getattr(view, "kwargs", {}):
+        view.get_object()  # 404 outside the caller's branches, 403 without the role
+    body = record.response_body
+    shape = getattr(view, "idempotent_replay_body", None)
+    if shape is not None and record.response_status < 300:
+        body = shape(body)
+    return Response(
+        body,
+        status=record.response_status,
+        headers={**record.response_headers, "Idempotent-Replayed": "true"},
+    )
 
 
 def purge_expired(*, older_than: timedelta | None = None) -> int:

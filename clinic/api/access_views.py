@@ -6,7 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from knox.models import AuthToken
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.request import Request
@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from clinic import services
+from clinic.api import paths
 from clinic.api.fields import StrictRegexField, StrictSerializer
 from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
@@ -68,8 +69,14 @@ class CurrentTokenView(AuditedMixin, APIView):
         responses={204: None, **error_responses(*READ_ERRORS)},
     )
     def delete(self, request: Request) -> Response:
-        if isinstance(request.auth, AuthToken):
-            request.auth.delete()
+        if not isinstance(request.auth, AuthToken):
+            # A reception key or a browser session has no token to revoke: saying 204 would
+            # let the caller believe something was revoked.
+            raise PermissionDenied(
+                "Only a staff token can be revoked here; send it as `Authorization: Token "
+                "<token>`. A clinic admin revokes reception keys under /api/v1/api-keys/."
+            )
+        request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,6 +135,7 @@ class ApiKeyViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
     serializer_class = ApiKeySerializer
     permission_classes = [IsBranchCaller, IsClinicAdmin]
     lookup_field = "prefix"
+    lookup_value_regex = paths.KEY_PREFIX
     audit_object_type = "api_key"
     audit_actions = {"list": "api_key.list", "create": "api_key.issue",
                      "revoke": "api_key.revoke", "rotate": "api_key.rotate"}  # fmt: skip
@@ -218,6 +226,11 @@ class GrantedStaffRoleSerializer(StaffRoleSerializer):
         read_only_fields = fields
 
 
+_USERNAME_UNAVAILABLE = (
+    "This user name cannot be given a role here; choose another name for a new account."
+)
+
+
 def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
     branches = Branch.objects.filter(id__in=caller.branch_ids_as(ADMIN_ROLES))
     if slug is not None:
@@ -235,6 +248,7 @@ class StaffRoleViewSet(
 
     serializer_class = StaffRoleSerializer
     permission_classes = [IsBranchCaller, IsClinicAdmin]
+    lookup_value_regex = paths.WHOLE_NUMBER
     audit_object_type = "staff_role"
     audit_actions = {"list": "staff.list", "create": "staff.grant", "destroy": "staff.remove"}
 
@@ -260,11 +274,17 @@ class StaffRoleViewSet(
         data = StaffRoleGrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         branch = _administered_branch(request.user, data.validated_data.get("branch"))
-        staff_role, password = services.staff_role_grant(
-            branch=branch,
-            username=data.validated_data["username"],
-            role=data.validated_data["role"],
-        )
+        try:
+            staff_role, password = services.staff_role_grant(
+                branch=branch,
+                username=data.validated_data["username"],
+                role=data.validated_data["role"],
+                administered=request.user.branch_ids_as(ADMIN_ROLES),
+            )
+        except services.UsernameUnavailable:
+            raise ValidationError(
+                {"username": [ErrorDetail(_USERNAME_UNAVAILABLE, "unavailable")]}
+            ) from None
         body = {**StaffRoleSerializer(staff_role).data, "password": password}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -10,6 +10,11 @@ from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.settings import api_settings
+
+# A field name an error may repeat: what a typo of a real field looks like.
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_UNKNOWN_UNNAMED = "A field this object does not have was sent (its name is not repeated)."
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -87,8 +92,16 @@ class StrictSerializer(serializers.Serializer):
             errors.update(exc.detail)
         if isinstance(data, Mapping):
             for key in data:
-                if key not in self.fields:
-                    errors[str(key)] = [ErrorDetail("This field is not allowed.", "unknown_field")]
+                if key in self.fields:
+                    continue
+                if isinstance(key, str) and _PLAIN_NAME.fullmatch(key):
+                    errors[key] = [ErrorDetail("This field is not allowed.", "unknown_field")]
+                else:
+                    # Named only by where it was sent: a key that is not a plain name may be
+                    # anything the caller typed, and error bodies never repeat the input.
+                    errors.setdefault(api_settings.NON_FIELD_ERRORS_KEY, []).append(
+                        ErrorDetail(_UNKNOWN_UNNAMED, "unknown_field")
+                    )
         if errors:
             raise ValidationError(errors)
         return value

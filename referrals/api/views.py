@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
@@ -24,7 +25,7 @@ from referrals.filtersets import ReferralFilterSet
 from referrals.models import Referral
 from triage.decisions import care_plan_advice
 
-_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Referral id")
+_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Referral id")
 
 
 @extend_schema(tags=["referrals"])
@@ -33,6 +34,7 @@ class ReferralViewSet(
 ):
     serializer_class = s.ReferralSerializer
     filterset_class = ReferralFilterSet
+    lookup_value_regex = paths.UUID
     audit_object_type = "referral"
     audit_actions = {
         "list": "referral.list",

@@ -8,11 +8,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.permissions import IsBranchCaller, IsClinicianOfBranch
 from clinic.api.schema import (
@@ -85,6 +87,7 @@ class IntakeViewSet(
 ):
     serializer_class = s.IntakeSerializer
     filterset_class = IntakeFilterSet
+    lookup_value_regex = paths.UUID
     audit_object_type = "intake"
     audit_actions = {
         "list": "intake.list",
@@ -130,6 +133,23 @@ class IntakeViewSet(
         body = s.IntakeSerializer(intake, context=self.get_serializer_context()).data
         location = request.build_absolute_uri(f"{intake.id}/")
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def idempotent_replay_body(self, body: dict) -> dict:
+        """A replayed intake as the caller may see it now (clinic.idempotency): still within
+        their branches, and its answers only if they may see answers there today."""
+        if self.action != "create":
+            return body
+        caller = self.request.user
+        branch_id = (
+            Intake.objects.filter(pk=body.get("id"), branch_id__in=caller.branch_ids)
+            .values_list("branch_id", flat=True)
+            .first()
+        )
+        if branch_id is None:
+            raise NotFound()
+        if caller.sees_answers_in(branch_id):
+            return body
+        return {name: value for name, value in body.items() if name != "answers"}
 
     def count_rows(self) -> int | None:
         """The list's `count`, from the assessments (see selectors.intake_count)."""
@@ -197,7 +217,11 @@ class IntakeViewSet(
 
     @extend_schema(
         summary="One intake with its decision",
-        parameters=[OpenApiParameter("id", str, OpenApiParameter.PATH, description="Intake id")],
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Intake id"
+            )
+        ],
         responses={200: s.IntakeSerializer, **error_responses(*READ_ERRORS, 404)},
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
