@@ -201,6 +201,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
 }
 
+# How many proxies of our own stand in front of the app (load balancer, TLS proxy), each
+# appending to X-Forwarded-For. The address the outermost one saw is the one counted for
+# throttling and failed sign-ins (clinic/client_address.py); with none, the header is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT  # for any DRF throttle that asks DRF
+
 # Throttling counts in a cache every app server shares: Redis when REDIS_URL is set (several
 # processes or machines), local memory otherwise (one process: the demo and most tests).
 REDIS_URL = env.str("REDIS_URL", default="")

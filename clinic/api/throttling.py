@@ -4,12 +4,18 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from clinic.callers import KeyCaller, StaffCaller
+from clinic.client_address import client_address
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     # Read the rate on each request (not once at import), so settings can change it.
     def get_rate(self) -> str:
         return settings.THROTTLE_RATES[self.scope]
+
+    def get_ident(self, request) -> str:
+        # DRF's own get_ident trusts the whole X-Forwarded-For unless NUM_PROXIES is set, so
+        # a client forging a new address per request would never be counted twice.
+        return client_address(request)
 
 
 class CallerRateThrottle(_SettingsRateThrottle):

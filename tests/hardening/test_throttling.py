@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.helpers import INTAKES
+from tests.api.helpers import INTAKES, post_json
 from tests.conftest import key_client
 
 
@@ -38,3 +38,43 @@ def test_calls_without_credentials_are_counted_per_address(anonymous, low_rates,
     statuses = [anonymous.get(INTAKES).status_code for _ in range(3)]
 
     assert statuses == [401, 401, 429]
+
+
+TOKENS = "/api/v1/auth/tokens/"
+
+
+@pytest.fixture
+def sign_in_limits_out_of_the_way(settings):
+    # These tests are about the request throttle; the sign-in guard must not answer first.
+    settings.SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 10_000
+    settings.SIGN_IN_MAX_FAILURES_PER_ADDRESS = 10_000
+
+
+def _guess(anonymous, n: int, **headers):
+    body = {"username": "dr.north", "password": f"guess-{n}"}
+    return post_json(anonymous, TOKENS, body, **headers)
+
+
+def test_a_forged_forwarded_for_per_request_does_not_escape_the_count(
+    anonymous, low_rates, sign_in_limits_out_of_the_way, db
+):
+    statuses = [
+        _guess(anonymous, n, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(4)
+    ]
+
+    assert statuses == [400, 400, 429, 429]
+
+
+def test_behind_one_trusted_proxy_the_address_it_saw_is_counted(
+    anonymous, low_rates, sign_in_limits_out_of_the_way, settings, db
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The client writes whatever it likes on the left; the proxy appends what it saw.
+    same_client = [
+        _guess(anonymous, n, HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 192.0.2.7").status_code
+        for n in range(3)
+    ]
+    another_client = _guess(anonymous, 9, HTTP_X_FORWARDED_FOR="198.51.100.1, 192.0.2.8")
+
+    assert same_client == [400, 400, 429]
+    assert another_client.status_code == 400
