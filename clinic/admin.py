@@ -1,12 +1,17 @@
+import functools
+import math
 import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from clinic import services
+from clinic import audit, services, sign_in_guard
 from clinic.admin_mixins import (
     ADMIN_ROLES,
     BranchFilter,
@@ -22,6 +27,70 @@ admin.site.unregister(APIKey)
 admin.site.site_header = "Clinic triage"
 admin.site.site_title = "Clinic triage"
 admin.site.index_title = "Triage, referrals and access"
+
+
+class GuardedAuthenticationForm(AdminAuthenticationForm):
+    """The admin's sign-in, behind the guard POST /api/v1/auth/tokens/ stands behind too
+    (clinic/sign_in_guard.py): a locked account or address is refused before its password is
+    checked. What happened is left on the request for the sign-in page to answer and audit."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "locked": "Too many failed sign-ins for this account or from this address. "
+        "Try again in %(minutes)s minutes.",
+    }
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()  # a field left empty: no password was tried
+        self.request._sign_in_refused = username  # until the password is right
+        wait = sign_in_guard.locked_for(self.request, username)
+        if wait:
+            self.request._sign_in_locked_for = wait
+            raise ValidationError(
+                self.error_messages["locked"], code="locked",
+                params={"minutes": math.ceil(wait / 60)},
+            )  # fmt: skip
+        try:
+            cleaned = super().clean()
+        except ValidationError:  # a wrong name or password, or no staff status
+            sign_in_guard.record_failure(self.request, username)
+            raise
+        sign_in_guard.record_success(self.request, username)
+        self.request._sign_in_refused = None
+        return cleaned
+
+
+_admin_sign_in_page = admin.site.login
+
+
+@functools.wraps(_admin_sign_in_page)
+def _guarded_sign_in_page(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The admin's sign-in page, answering a locked sign-in with 429 and Retry-After (Django
+    draws every refused sign-in with 200), and recording each refused one in the audit trail
+    under the name tried, as the API does."""
+    response = _admin_sign_in_page(request, extra_context)
+    refused = getattr(request, "_sign_in_refused", None)
+    if refused is None:
+        return response
+    wait = getattr(request, "_sign_in_locked_for", 0)
+    if wait:
+        response.status_code = 429
+        response["Retry-After"] = str(wait)
+    audit.record(
+        request=request,
+        action="admin.sign_in",
+        status_code=response.status_code,
+        **audit.sign_in_attempt(refused),
+    )
+    return response
+
+
+admin.site.login_form = GuardedAuthenticationForm
+# AdminSite.get_urls routes login/ to `self.login`, so this instance attribute is what serves
+# it; the site's own view (never_cache, the form, the template) still does the work.
+admin.site.login = _guarded_sign_in_page
 
 
 @admin.register(Branch)

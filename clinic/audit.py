@@ -4,15 +4,23 @@ Views opt in with `AuditedMixin`, naming an audit action per view action; the re
 written once the response is known, so it carries the outcome.
 """
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.callers import KeyCaller, StaffCaller
-from clinic.models import AuditEvent, AuditPatient
+from clinic.models import AuditEvent, AuditPatient, StaffRole
+
+# A name an account could have (Django's username characters). A failed sign-in is recorded
+# under the name tried only if it is one, so nothing else typed there reaches the trail.
+_ACCOUNT_NAME = re.compile(r"[\w.@+-]{1,150}")
+INVALID_ID = "(invalid)"
 
 
 def _outcome(status_code: int) -> str:
@@ -35,7 +43,7 @@ def _who(caller: Any, branch_id: int | None) -> dict[str, Any]:
 
 def record(
     *,
-    request: Request,
+    request: Request | HttpRequest,
     action: str,
     status_code: int,
     object_type: str = "",
@@ -43,9 +51,16 @@ def record(
     patient_ids: Iterable[Any] = (),
     branch_id: int | None = None,
     caller: Any = None,
+    actor: str | None = None,
+    outcome: str | None = None,
 ) -> AuditEvent:
     """One audit record. `caller` defaults to the request's user, which in the API is the
-    authenticated Caller; admin pages pass the StaffCaller themselves."""
+    authenticated Caller; admin pages pass the StaffCaller themselves. `actor` names someone
+    who is not signed in (a failed sign-in); `outcome` overrides the one the status implies."""
+    if actor is not None:
+        who = {"actor": actor, "branch_id": branch_id, "role": ""}
+    else:
+        who = _who(caller if caller is not None else getattr(request, "user", None), branch_id)
     event = AuditEvent.objects.create(
         at=timezone.now(),
         action=action,
@@ -53,14 +68,31 @@ def record(
         object_ids=[str(i) for i in object_ids],
         request_id=getattr(request, "request_id", "-"),
         status_code=status_code,
-        outcome=_outcome(status_code),
-        **_who(caller if caller is not None else getattr(request, "user", None), branch_id),
+        outcome=outcome or _outcome(status_code),
+        **who,
     )
     unique_patients = {str(p) for p in patient_ids if p}
     AuditPatient.objects.bulk_create(
         AuditPatient(event=event, patient_id=p) for p in sorted(unique_patients)
     )
     return event
+
+
+def sign_in_attempt(username: str) -> dict[str, Any]:
+    """How a failed or refused sign-in is recorded (as `record` keywords): refused, under the
+    name tried (staff data, never a patient's), with no user (nobody signed in), and in the
+    branch of the account of that name when it works in exactly one, so that the branch's
+    clinic admins see who is trying their people's passwords."""
+    if not _ACCOUNT_NAME.fullmatch(username):
+        return {"actor": f"user:{INVALID_ID}", "outcome": "denied"}
+    name_field = f"user__{get_user_model().USERNAME_FIELD}"
+    branch_ids = list(
+        StaffRole.objects.filter(**{name_field: username})
+        .values_list("branch_id", flat=True)
+        .distinct()[:2]
+    )
+    branch_id = branch_ids[0] if len(branch_ids) == 1 else None
+    return {"actor": f"user:{username}", "branch_id": branch_id, "outcome": "denied"}
 
 
 def _items(data: Any) -> list[dict]:
@@ -104,8 +136,13 @@ class AuditedMixin:
             object_type=self.audit_object_type,
             object_ids=object_ids,
             patient_ids=patient_ids,
+            **self.audit_details(request, response),
         )
         return response
+
+    def audit_details(self, request: Request, response: Response) -> dict[str, Any]:
+        """More `record` keywords for this response, such as a failed sign-in's actor."""
+        return {}
 
     def audit_extra_patients(self, request: Request, response: Response) -> list:
         """Patients a response concerns that its body does not name (override if needed)."""

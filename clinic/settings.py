@@ -239,6 +239,16 @@ THROTTLE_RATES = {
     "anonymous": env.str("THROTTLE_ANONYMOUS_RATE", default="120/min"),
 }
 
+# Password guessing (the admin's sign-in page and POST /api/v1/auth/tokens/): this many failed
+# sign-ins for one account name, or from one address, within SIGN_IN_LOCKOUT_MINUTES lock it
+# for that long, even with the right password (clinic/sign_in_guard.py).
+SIGN_IN_MAX_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_MAX_FAILURES_PER_ACCOUNT", default=10)
+SIGN_IN_MAX_FAILURES_PER_ADDRESS = env.int("SIGN_IN_MAX_FAILURES_PER_ADDRESS", default=30)
+SIGN_IN_LOCKOUT_MINUTES = env.int("SIGN_IN_LOCKOUT_MINUTES", default=15)
+if min(SIGN_IN_MAX_FAILURES_PER_ACCOUNT, SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+       SIGN_IN_LOCKOUT_MINUTES) < 1:  # fmt: skip
+    raise ImproperlyConfigured("The SIGN_IN_ limits must be 1 or more")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clinic triage API",
     "DESCRIPTION": (

@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from knox.models import AuthToken
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
@@ -13,12 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clinic import services
+from clinic import services, sign_in_guard
 from clinic.api import paths
 from clinic.api.fields import StrictRegexField, StrictSerializer
 from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
-from clinic.audit import AuditedMixin
+from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
 from clinic.models import ApiKey, Branch, StaffRole
 from clinic.scoping import for_caller_as
@@ -54,11 +54,27 @@ class StaffTokenView(AuditedMixin, APIView):
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        username = data.validated_data["username"]
+        self.sign_in_refused = username  # until the password is right (see audit_details)
+        wait = sign_in_guard.locked_for(request, username)
+        if wait:
+            # Refused before the password is checked, so guessing on teaches nothing.
+            message = "Too many failed sign-ins for this account or from this address."
+            raise exceptions.Throttled(wait, detail=message)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_staff:
+            sign_in_guard.record_failure(request, username)
             raise ValidationError({"password": ["Wrong user name or password."]})
+        sign_in_guard.record_success(request, username)
+        self.sign_in_refused = None
         instance, token = AuthToken.objects.create(user)
         return Response({"token": token, "expiry": instance.expiry}, status=201)
+
+    def audit_details(self, request: Request, response: Response) -> dict:
+        # A wrong password is a refused attempt (400 all the same), recorded under the name
+        # tried, in that account's branch, for its clinic admins to see.
+        refused = getattr(self, "sign_in_refused", None)
+        return {} if refused is None else sign_in_attempt(refused)
 
 
 class CurrentTokenView(AuditedMixin, APIView):

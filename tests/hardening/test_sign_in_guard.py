@@ -1,0 +1,203 @@
+"""Password guessing is stopped: after a few failed sign-ins for one account, or from one
+address, sign-ins are refused for a while, even with the right password. The same guard
+stands before POST /api/v1/auth/tokens/ and the admin's sign-in page, and every failed or
+refused sign-in is in the audit trail."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
+
+from clinic.models import AuditEvent, Branch, StaffRole
+from tests.api.helpers import error_fields, post_json
+from tests.conftest import staff_client
+
+TOKENS = "/api/v1/auth/tokens/"
+AUDIT = "/api/v1/audit-events/"
+ADMIN_LOGIN = "/admin/login/"
+RIGHT = "right-horse-battery-staple"
+LIMIT = 3
+
+
+@pytest.fixture(autouse=True)
+def low_limits(settings):
+    settings.SIGN_IN_MAX_FAILURES_PER_ACCOUNT = LIMIT
+    settings.SIGN_IN_MAX_FAILURES_PER_ADDRESS = 2 * LIMIT
+    settings.SIGN_IN_LOCKOUT_MINUTES = 15
+    # The request throttle is not what these tests are about.
+    settings.THROTTLE_RATES = {"caller": "10000/min", "anonymous": "10000/min"}
+
+
+def person(username: str, branch_slug: str = "north", role: str = "clinician"):
+    branch, _ = Branch.objects.get_or_create(slug=branch_slug, defaults={"name": branch_slug})
+    user = get_user_model().objects.create_user(username, password=RIGHT, is_staff=True)
+    StaffRole.objects.create(user=user, branch=branch, role=role)
+    return user
+
+
+def api_sign_in(username: str, password: str, address: str = "192.0.2.1"):
+    body = {"username": username, "password": password}
+    return post_json(APIClient(REMOTE_ADDR=address), TOKENS, body)
+
+
+def admin_sign_in(username: str, password: str, address: str = "192.0.2.1"):
+    client = Client(REMOTE_ADDR=address)
+    return client.post(ADMIN_LOGIN, {"username": username, "password": password, "next": "/admin/"})
+
+
+# The API ------------------------------------------------------------------------------------
+
+
+def test_the_api_refuses_an_account_after_its_failures_even_with_the_right_password(db):
+    person("dr.north")
+    # Each guess from a new address: the account is counted, wherever the guesses come from.
+    wrong = [api_sign_in("dr.north", f"guess-{n}", f"198.51.100.{n}") for n in range(LIMIT)]
+    refused = api_sign_in("dr.north", RIGHT, "198.51.100.99")
+
+    assert [r.status_code for r in wrong] == [400] * LIMIT
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    body = refused.json()
+    assert set(body) == {"status", "code", "message", "errors"}
+    assert body["status"] == 429
+    assert "dr.north" not in refused.content.decode()  # never echoes what was sent
+    # Another account is not affected.
+    person("dr.other")
+    assert api_sign_in("dr.other", RIGHT, "198.51.100.99").status_code == 201
+
+
+def test_the_api_refuses_an_address_after_its_failures_whatever_the_account(db):
+    person("dr.north")
+    wrong = [api_sign_in(f"nobody-{n}", "guess", "192.0.2.50") for n in range(2 * LIMIT)]
+
+    assert [r.status_code for r in wrong] == [400] * (2 * LIMIT)
+    assert api_sign_in("dr.north", RIGHT, "192.0.2.50").status_code == 429
+    assert api_sign_in("dr.north", RIGHT, "192.0.2.51").status_code == 201
+
+
+def test_a_successful_sign_in_clears_the_accounts_failures(db):
+    person("dr.north")
+    for n in range(LIMIT - 1):
+        api_sign_in("dr.north", f"guess-{n}")
+    assert api_sign_in("dr.north", RIGHT).status_code == 201
+
+    for n in range(LIMIT - 1):
+        assert api_sign_in("dr.north", f"again-{n}").status_code == 400
+    assert api_sign_in("dr.north", RIGHT).status_code == 201
+
+
+def test_behind_a_trusted_proxy_the_address_it_saw_is_the_one_locked(db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    person("dr.north")
+
+    def through_proxy(username: str, password: str, forged: str, seen: str):
+        client = APIClient(REMOTE_ADDR="10.0.0.2")  # the proxy itself
+        body = {"username": username, "password": password}
+        return post_json(client, TOKENS, body, HTTP_X_FORWARDED_FOR=f"{forged}, {seen}")
+
+    for n in range(2 * LIMIT):
+        through_proxy(f"nobody-{n}", "guess", f"203.0.113.{n}", "192.0.2.9")
+
+    assert through_proxy("dr.north", RIGHT, "203.0.113.200", "192.0.2.9").status_code == 429
+    assert through_proxy("dr.north", RIGHT, "192.0.2.9", "192.0.2.10").status_code == 201
+
+
+def test_a_failed_api_sign_in_is_recorded_as_refused_for_the_branch_to_see(db):
+    person("dr.north")
+    clinic_admin = staff_client("admin.north", "north", "clinic_admin")
+
+    response = api_sign_in("dr.north", "wrong")
+
+    assert response.status_code == 400
+    assert error_fields(response) == {"password"}
+    event = AuditEvent.objects.get(action="auth.token")
+    assert (event.actor, event.outcome, event.status_code) == ("user:dr.north", "denied", 400)
+    assert event.user is None  # the name was only tried
+    assert event.branch.slug == "north"
+    seen = clinic_admin.get(AUDIT, {"action": "auth.token", "outcome": "denied"}).json()
+    assert [e["actor"] for e in seen["results"]] == ["user:dr.north"]
+
+
+def test_a_refused_api_sign_in_is_recorded_too(db):
+    person("dr.north")
+    for n in range(LIMIT + 1):
+        api_sign_in("dr.north", f"guess-{n}")
+
+    events = AuditEvent.objects.filter(action="auth.token").order_by("id")
+    assert [(e.status_code, e.outcome, e.actor) for e in events] == [
+        *[(400, "denied", "user:dr.north")] * LIMIT,
+        (429, "denied", "user:dr.north"),
+    ]
+
+
+def test_a_name_that_is_no_account_is_recorded_without_a_branch(db):
+    api_sign_in("no.such.person", "wrong")
+
+    event = AuditEvent.objects.get(action="auth.token")
+    assert (event.actor, event.outcome, event.branch) == ("user:no.such.person", "denied", None)
+
+
+def test_a_name_no_account_could_have_is_not_stored_as_sent(db):
+    api_sign_in("MRN 0042 <script>", "wrong")
+
+    event = AuditEvent.objects.get(action="auth.token")
+    assert (event.actor, event.outcome) == ("user:(invalid)", "denied")
+
+
+# The admin ----------------------------------------------------------------------------------
+
+
+def test_the_admin_refuses_an_account_after_its_failures_even_with_the_right_password(db):
+    person("dr.north")
+    wrong = [admin_sign_in("dr.north", f"guess-{n}", f"198.51.100.{n}") for n in range(LIMIT)]
+    refused = admin_sign_in("dr.north", RIGHT, "198.51.100.99")
+
+    assert [r.status_code for r in wrong] == [200] * LIMIT  # the page again, with its error
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 15 * 60
+    html = refused.content.decode()
+    assert "Too many failed sign-ins" in html
+    assert "_auth_user_id" not in refused.client.session
+    person("dr.other")
+    assert admin_sign_in("dr.other", RIGHT, "198.51.100.99").status_code == 302
+
+
+def test_the_admin_refuses_an_address_after_its_failures_whatever_the_account(db):
+    person("dr.north")
+    wrong = [admin_sign_in(f"nobody-{n}", "guess", "192.0.2.60") for n in range(2 * LIMIT)]
+
+    assert [r.status_code for r in wrong] == [200] * (2 * LIMIT)
+    assert admin_sign_in("dr.north", RIGHT, "192.0.2.60").status_code == 429
+    assert admin_sign_in("dr.north", RIGHT, "192.0.2.61").status_code == 302
+
+
+def test_the_admin_and_the_api_count_the_same_failures(db):
+    person("dr.north")
+    for n in range(LIMIT):
+        admin_sign_in("dr.north", f"guess-{n}", f"198.51.100.{n}")
+
+    assert api_sign_in("dr.north", RIGHT, "198.51.100.99").status_code == 429
+
+
+def test_each_failed_admin_sign_in_leaves_an_audit_record(db):
+    person("dr.north")
+    for n in range(LIMIT + 1):
+        admin_sign_in("dr.north", f"guess-{n}")
+    admin_sign_in("nobody", "guess", "192.0.2.77")
+
+    events = AuditEvent.objects.filter(action="admin.sign_in").order_by("id")
+    assert [(e.actor, e.status_code, e.outcome) for e in events] == [
+        *[("user:dr.north", 200, "denied")] * LIMIT,
+        ("user:dr.north", 429, "denied"),
+        ("user:nobody", 200, "denied"),
+    ]
+    assert {e.branch.slug for e in events[: LIMIT + 1]} == {"north"}
+    assert events.last().branch is None
+    assert all(e.user is None for e in events)
+
+
+def test_a_successful_admin_sign_in_is_not_a_failure(db):
+    person("dr.north")
+
+    assert admin_sign_in("dr.north", RIGHT).status_code == 302
+    assert not AuditEvent.objects.filter(action="admin.sign_in").exists()
