@@ -218,6 +218,19 @@ class AuditEventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdm
         "A patient's id (who saw this patient?), an actor such as user:dr.lee, or a request id."
     )
 
+    def get_queryset(self, request):
+        if staff_caller(request).user.is_superuser:
+            # Superusers act for every branch, and also see the events of none: sign-ins
+            # under a name of no single branch, calls without credentials.
+            return admin.ModelAdmin.get_queryset(self, request).select_related("branch")
+        return super().get_queryset(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return staff_caller(request).user.is_superuser or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return staff_caller(request).user.is_superuser or super().has_module_permission(request)
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         if not term:

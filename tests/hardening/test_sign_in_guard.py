@@ -201,3 +201,26 @@ def test_a_successful_admin_sign_in_is_not_a_failure(db):
 
     assert admin_sign_in("dr.north", RIGHT).status_code == 302
     assert not AuditEvent.objects.filter(action="admin.sign_in").exists()
+
+
+def test_superusers_see_the_failed_sign_ins_of_no_branch_in_the_admin(db):
+    api_sign_in("no.such.person", "wrong")
+    superuser = get_user_model().objects.create_superuser("root", password=RIGHT)
+    client = Client()
+    client.force_login(superuser)
+    north_admin = Client()
+    north_admin.force_login(person("admin.north", role="clinic_admin"))
+    event = AuditEvent.objects.get(action="auth.token")
+
+    listed = client.get("/admin/clinic/auditevent/", {"q": "user:no.such.person"})
+    opened = client.get(f"/admin/clinic/auditevent/{event.pk}/change/")
+
+    row_link = f"/admin/clinic/auditevent/{event.pk}/change/"
+    assert listed.status_code == 200
+    assert row_link in listed.content.decode()
+    assert opened.status_code == 200
+    # A clinic admin sees their own branches' trail only.
+    not_theirs = north_admin.get("/admin/clinic/auditevent/", {"q": "user:no.such.person"})
+    assert not_theirs.status_code == 200
+    assert row_link not in not_theirs.content.decode()
+    assert north_admin.get(row_link).status_code == 302  # to the admin's index
