@@ -1,9 +1,13 @@
 """What every admin page of branch data shares: who is looking, and only their branches' rows."""
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.utils.functional import cached_property
 
 from clinic import audit
@@ -153,8 +157,11 @@ class BranchScopedAdminMixin:
         return self._works_in(request, obj)
 
 
-def audit_admin(request: HttpRequest, action: str, status_code: int, obj) -> None:
-    """Record a person's read or write of a patient's record through the admin."""
+def audit_admin(
+    request: HttpRequest, action: str, status_code: int, obj, *, patient_field: str = "patient_id"
+) -> None:
+    """Record a person's read or write of a patient's record through the admin. `patient_field`
+    names the patient's id on `obj` ("pk" for a patient itself)."""
     audit.record(
         request=request,
         caller=staff_caller(request),
@@ -162,25 +169,93 @@ def audit_admin(request: HttpRequest, action: str, status_code: int, obj) -> Non
         status_code=status_code,
         object_type=obj._meta.model_name,
         object_ids=[obj.pk],
-        patient_ids=[obj.patient_id],
+        patient_ids=[getattr(obj, patient_field)],
         branch_id=obj.branch_id,
     )
 
 
-class AuditedChangeViewMixin:
-    """Opening a patient's record in the admin is recorded in the audit trail, as in the API."""
+def audit_when_drawn(response: HttpResponse, write: Callable[[int], None]) -> HttpResponse:
+    """Call `write(status)` once the page has been drawn. A template response is drawn after
+    the view returns; if drawing it crashes, nothing was shown, and clinic.audit records the
+    crash (under `request.audit_on_error`) instead of a read that never happened."""
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
 
-    audit_view_action: str
+        def drawn(rendered: HttpResponse) -> None:  # returning a value would replace the page
+            write(rendered.status_code)
+
+        response.add_post_render_callback(drawn)
+    else:
+        write(response.status_code)
+    return response
+
+
+def expect_audit_on_error(request: HttpRequest, action: str, object_type: str, *ids) -> None:
+    """What the audit trail should say if this request crashes (see clinic.audit)."""
+    request.audit_on_error = {"action": action, "object_type": object_type, "object_ids": ids}
+
+
+class AuditedChangeViewMixin:
+    """Opening a patient's record in the admin, or its history, is recorded in the audit trail,
+    as in the API."""
+
+    audit_view_action: str  # e.g. admin.intake.view; the history page is admin.intake.history
+    audit_patient_field = "patient_id"
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is not None:
-            request._admin_object = obj  # so change_view can audit without reading it again
+            request._admin_object = obj  # so the views can audit without reading it again
         return obj
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
+    def _audited(self, request, action: str, object_id: str, view: Callable[[], HttpResponse]):
+        expect_audit_on_error(request, action, self.opts.model_name, object_id)
+        response = view()
         obj = getattr(request, "_admin_object", None)
-        if obj is not None:
-            audit_admin(request, self.audit_view_action, response.status_code, obj)
-        return response
+        if obj is None:
+            return response  # not found, or not in the person's branches: nothing was shown
+        field = self.audit_patient_field
+        return audit_when_drawn(
+            response, lambda status: audit_admin(request, action, status, obj, patient_field=field)
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        view = functools.partial(super().change_view, request, object_id, form_url, extra_context)
+        return self._audited(request, self.audit_view_action, object_id, view)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history page names the record too (a patient's reference, for a patient).
+        action = self.audit_view_action.removesuffix(".view") + ".history"
+        view = functools.partial(super().history_view, request, object_id, extra_context)
+        return self._audited(request, action, object_id, view)
+
+
+class AuditedChangeListMixin:
+    """Opening or searching a list of patients' records is recorded, naming the patients of the
+    rows on the page shown (read from the rows the page drew: no query of its own). The term
+    searched is not kept: it is a patient's reference."""
+
+    audit_list_action: str
+    audit_patient_field = "patient_id"
+
+    def changelist_view(self, request, extra_context=None):
+        expect_audit_on_error(request, self.audit_list_action, self.opts.model_name)
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is None:
+            return response  # a redirect or an error page: no rows were shown
+
+        def write(status_code: int) -> None:
+            rows = list(changelist.result_list)  # evaluated by the drawing already
+            branch_ids = {getattr(row, f"{self.branch_field}_id") for row in rows}
+            audit.record(
+                request=request,
+                caller=staff_caller(request),
+                action=self.audit_list_action,
+                status_code=status_code,
+                object_type=self.opts.model_name,
+                object_ids=[row.pk for row in rows],
+                patient_ids=[getattr(row, self.audit_patient_field) for row in rows],
+                branch_id=branch_ids.pop() if len(branch_ids) == 1 else None,
+            )
+
+        return audit_when_drawn(response, write)

@@ -1,26 +1,36 @@
 """Recording every read and write of patient data, and every refused attempt.
 
 Views opt in with `AuditedMixin`, naming an audit action per view action; the record is
-written once the response is known, so it carries the outcome.
+written once the response is known, so it carries the outcome. A request that crashes (a 500)
+is recorded too, with outcome `error`, by a receiver of Django's `got_request_exception`.
 """
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.signals import got_request_exception
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic.callers import KeyCaller, StaffCaller
+from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.models import AuditEvent, AuditPatient, StaffRole
 
+logger = logging.getLogger("clinic.audit")
+
+# An object id as our URLs and records make them (UUIDs, numbers, key prefixes). Anything else
+# (a NUL, a surrogate, a long blob from a crafted path) is recorded as INVALID_ID: it could not
+# be stored, or could carry whatever the caller typed.
+_STORABLE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+INVALID_ID = "(invalid)"
 # A name an account could have (Django's username characters). A failed sign-in is recorded
 # under the name tried only if it is one, so nothing else typed there reaches the trail.
 _ACCOUNT_NAME = re.compile(r"[\w.@+-]{1,150}")
-INVALID_ID = "(invalid)"
 
 
 def _outcome(status_code: int) -> str:
@@ -39,6 +49,11 @@ def _who(caller: Any, branch_id: int | None) -> dict[str, Any]:
         role = "superuser" if caller.user.is_superuser else caller.roles.get(branch_id, "")
         return {"actor": caller.actor, "user": caller.user, "branch_id": branch_id, "role": role}
     return {"actor": "-", "branch_id": None, "role": ""}
+
+
+def _storable_id(value: Any) -> str:
+    text = str(value)
+    return text if _STORABLE_ID.fullmatch(text) else INVALID_ID
 
 
 def record(
@@ -65,7 +80,7 @@ def record(
         at=timezone.now(),
         action=action,
         object_type=object_type,
-        object_ids=[str(i) for i in object_ids],
+        object_ids=[_storable_id(i) for i in object_ids],
         request_id=getattr(request, "request_id", "-"),
         status_code=status_code,
         outcome=outcome or _outcome(status_code),
@@ -140,6 +155,20 @@ class AuditedMixin:
         )
         return response
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # DRF re-raises what its exception handler cannot answer, and finalize_response never
+        # runs for it: leave the action this view would have recorded for the receiver below.
+        request = self.request
+        action = self.audit_actions.get(getattr(self, "action", None) or request.method.lower())
+        if action is not None:
+            pk = self.kwargs.get("pk") if hasattr(self, "kwargs") else None
+            request._request.audit_on_error = {
+                "action": action,
+                "object_type": self.audit_object_type,
+                "object_ids": [] if pk is None else [pk],
+            }
+        return super().handle_exception(exc)
+
     def audit_details(self, request: Request, response: Response) -> dict[str, Any]:
         """More `record` keywords for this response, such as a failed sign-in's actor."""
         return {}
@@ -147,3 +176,39 @@ class AuditedMixin:
     def audit_extra_patients(self, request: Request, response: Response) -> list:
         """Patients a response concerns that its body does not name (override if needed)."""
         return []
+
+
+def _caller_of(request: HttpRequest) -> Any:
+    """Who made a request that crashed: the API's Caller (DRF sets it on the request), or the
+    person signed in to the admin."""
+    user = getattr(request, "user", None)
+    if isinstance(user, Caller):
+        return user
+    staff = getattr(request, "_staff_caller", None)  # the admin looked them up already
+    if staff is not None:
+        return staff
+    if user is not None and user.is_authenticated:
+        return StaffCaller.for_user(user)
+    return None
+
+
+def _record_failed_request(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Django sends got_request_exception for every request that ends in an unhandled
+    exception, once, after the view and any transaction it opened have unwound. The record
+    names the action the view would have recorded (`audit_on_error`), else `request.error`."""
+    if request is None:
+        return
+    details = getattr(request, "audit_on_error", None) or {"action": "request.error"}
+    try:
+        caller = _caller_of(request)
+        # A savepoint: if the request left its transaction unusable, this fails alone.
+        with transaction.atomic():
+            record(request=request, status_code=500, caller=caller, **details)
+    except Exception:
+        # The request has failed already; recording it must not make it fail differently.
+        # The log line holds the exception's type and frames, never its message, which could
+        # quote a row (clinic/log_format.py).
+        logger.exception("The audit record of a failed request could not be written.")
+
+
+got_request_exception.connect(_record_failed_request, dispatch_uid="clinic.audit.failed_request")

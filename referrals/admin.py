@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from clinic.admin_mixins import (
+    AuditedChangeListMixin,
     AuditedChangeViewMixin,
     BranchFilter,
     BranchScopedAdminMixin,
@@ -40,6 +41,7 @@ class OverdueFilter(admin.SimpleListFilter):
 @admin.register(Referral)
 class ReferralAdmin(
     ExactPatientSearch,
+    AuditedChangeListMixin,
     AuditedChangeViewMixin,
     ReadOnlyAdminMixin,
     BranchScopedAdminMixin,
@@ -48,6 +50,7 @@ class ReferralAdmin(
     """Referrals are read here; they move through the API, where the workflow is enforced."""
 
     audit_view_action = "admin.referral.view"
+    audit_list_action = "admin.referral.list"
     list_display = ["created_at", "patient_reference", "branch", "service", "urgency", "status",
                     "due_by", "is_overdue"]  # fmt: skip
     list_display_links = ["created_at", "patient_reference"]

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from rest_framework import exceptions
 
 from clinic.admin_mixins import (
+    AuditedChangeListMixin,
     AuditedChangeViewMixin,
     BranchFilter,
     BranchScopedAdminMixin,
@@ -18,6 +19,8 @@ from clinic.admin_mixins import (
     ExactPatientSearch,
     WriteOnceInlineMixin,
     audit_admin,
+    audit_when_drawn,
+    expect_audit_on_error,
     staff_caller,
 )
 from clinic.scoping import for_caller_as
@@ -31,6 +34,8 @@ from triage.selectors import assessment_lookup
 
 # The change list's own parameters, which do not filter its rows.
 _LIST_PARAMS = {PAGE_VAR, ORDER_VAR, ERROR_FLAG, IS_FACETS_VAR}
+# The review page drawn (opened, or sent back with its errors): a read of the intake.
+REVIEW_FORM = "admin.intake.review_form"
 
 
 class ReviewInline(WriteOnceInlineMixin, admin.TabularInline):
@@ -45,9 +50,14 @@ class ReviewInline(WriteOnceInlineMixin, admin.TabularInline):
 
 @admin.register(Intake)
 class IntakeAdmin(
-    ExactPatientSearch, AuditedChangeViewMixin, BranchScopedAdminMixin, admin.ModelAdmin
+    ExactPatientSearch,
+    AuditedChangeListMixin,
+    AuditedChangeViewMixin,
+    BranchScopedAdminMixin,
+    admin.ModelAdmin,
 ):
     audit_view_action = "admin.intake.view"
+    audit_list_action = "admin.intake.list"
     list_display = ["submitted_at", "patient_reference", "branch", "disposition", "urgency",
                     "service", "red_flags", "startback_risk"]  # fmt: skip
     list_display_links = ["submitted_at", "patient_reference"]
@@ -185,12 +195,16 @@ class IntakeAdmin(
         return intake
 
     def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Confirm or override the decision; the reason is required, as in the API."""
+        """Confirm or override the decision; the reason is required, as in the API. Opening
+        the form shows the patient's decision, so it is audited as a read."""
+        action = "admin.intake.review" if request.method == "POST" else REVIEW_FORM
+        expect_audit_on_error(request, action, self.opts.model_name, object_id)
         intake = self.get_object(request, object_id)
         if intake is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         caller = staff_caller(request)
         if not caller.is_clinician_in(intake.branch_id):
+            audit_admin(request, REVIEW_FORM, 403, intake)
             raise PermissionDenied
         form = ReviewForm.for_intake(intake, request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
@@ -213,11 +227,23 @@ class IntakeAdmin(
             "form": form,
             "assessment": intake.assessment,
         }
-        return TemplateResponse(request, "triage/admin/review_form.html", context)
+        response = TemplateResponse(request, "triage/admin/review_form.html", context)
+        return audit_when_drawn(
+            response, lambda status: audit_admin(request, REVIEW_FORM, status, intake)
+        )
 
 
 @admin.register(Patient)
-class PatientAdmin(ExactPatientSearch, BranchScopedAdminMixin, admin.ModelAdmin):
+class PatientAdmin(
+    ExactPatientSearch,
+    AuditedChangeListMixin,
+    AuditedChangeViewMixin,
+    BranchScopedAdminMixin,
+    admin.ModelAdmin,
+):
+    audit_view_action = "admin.patient.view"
+    audit_list_action = "admin.patient.list"
+    audit_patient_field = "pk"  # the row is the patient
     list_display = ["external_id", "branch", "created_at"]
     list_filter = [BranchFilter]
     list_select_related = ["branch"]
