@@ -144,7 +144,8 @@ class IdempotencyRecord(models.Model):
 
 class AuditEvent(WriteOnceModel):
     """Who touched patient data, how, and with what outcome. Append-only: the application
-    never updates or deletes a row, and on PostgreSQL a trigger refuses it outright."""
+    never updates or deletes a row, and a trigger refuses it outright (clinic migrations 0005
+    for PostgreSQL, 0006 for SQLite)."""
 
     write_once_message = "The audit trail is append-only."
 
@@ -174,8 +175,11 @@ class AuditEvent(WriteOnceModel):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.outcome}"
 
 
-class AuditPatient(models.Model):
-    """Which patients an audit event concerned: lets admins ask "who saw this patient?"."""
+class AuditPatient(WriteOnceModel):
+    """Which patients an audit event concerned: lets admins ask "who saw this patient?".
+    Append-only like its event: a link rewritten or removed would hide who saw a patient."""
+
+    write_once_message = AuditEvent.write_once_message
 
     event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="patients")
     patient_id = models.UUIDField(db_index=True)

@@ -1,11 +1,14 @@
 """The audit trail: every read and write of patient data, and every refused attempt."""
 
-import pytest
-from django.db import DatabaseError, connection, transaction
+import uuid
 
-from clinic.models import AuditEvent
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from clinic.models import AuditEvent, AuditPatient
 from tests.api.helpers import INTAKES, post_json
-from tests.conftest import intake_body, staff_client
+from tests.conftest import intake_body, key_client, staff_client
 
 AUDIT = "/api/v1/audit-events/"
 
@@ -79,15 +82,54 @@ def test_the_application_cannot_change_or_delete_audit_rows(api):
         event.delete()
 
 
-def test_on_postgresql_the_database_refuses_updates_and_deletes(api):
+def test_the_application_cannot_change_or_delete_a_patient_link_either(api):
+    post_json(api, INTAKES, intake_body())
+    link = AuditPatient.objects.get()
+
+    link.patient_id = uuid.uuid4()
+    with pytest.raises(ValueError, match="append-only"):
+        link.save()
+    with pytest.raises(ValueError, match="append-only"):
+        link.delete()
+
+
+def _trail() -> list[tuple]:
+    events = AuditEvent.objects.order_by("id").values_list("id", "action", "outcome", "actor")
+    links = AuditPatient.objects.order_by("id").values_list("id", "event_id", "patient_id")
+    return [*events, *links]
+
+
+BULK_CHANGES = {
+    "update events": lambda: AuditEvent.objects.update(action="forged"),
+    "update one event": lambda: AuditEvent.objects.filter(action="intake.list").update(
+        outcome="denied"
+    ),
+    "delete an event": lambda: AuditEvent.objects.filter(outcome="denied").delete(),
+    "update patient links": lambda: AuditPatient.objects.update(patient_id=uuid.uuid4()),
+    "delete patient links": lambda: AuditPatient.objects.all().delete(),
+}
+
+
+@pytest.mark.parametrize("change", BULK_CHANGES.values(), ids=BULK_CHANGES.keys())
+def test_the_database_refuses_bulk_updates_and_deletes_on_every_database(api, anonymous, change):
+    post_json(api, INTAKES, intake_body())  # an event with the patient it concerns
+    api.get(INTAKES)
+    anonymous.get(INTAKES)  # denied: an event with no patient link to protect it
+    before = _trail()
+
+    with pytest.raises((IntegrityError, DatabaseError), match="append-only"), transaction.atomic():
+        change()
+
+    assert _trail() == before
+
+
+def test_the_database_refuses_updates_and_deletes(api):
     post_json(api, INTAKES, intake_body())  # an audit event and the patient it concerns
-    if connection.vendor != "postgresql":
-        assert connection.vendor == "sqlite"  # the model-level guard above covers SQLite
-        return
     for statement in (
         "UPDATE clinic_auditevent SET action = 'forged'",
         "DELETE FROM clinic_auditevent",
         "DELETE FROM clinic_auditpatient",
+        "UPDATE clinic_auditpatient SET event_id = event_id",
     ):
         with (
             pytest.raises(DatabaseError, match="append-only"),
@@ -116,3 +158,18 @@ def test_only_clinic_admins_may_read_the_trail(api, clinician, anonymous):
     assert api.get(AUDIT).status_code == 403
     assert clinician.get(AUDIT).status_code == 403
     assert anonymous.get(AUDIT).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emptying_the_whole_database_still_works_and_leaves_the_trail_guarded():
+    # The test runner empties the database this way between transactional tests; on SQLite it
+    # deletes rows, which the append-only triggers refuse unless flush lifts them.
+    key_client("north").get(INTAKES)
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert AuditEvent.objects.count() == 0
+    key_client("north").get(INTAKES)
+    with pytest.raises((IntegrityError, DatabaseError), match="append-only"):
+        AuditEvent.objects.update(action="forged")
+    assert AuditEvent.objects.get().action == "intake.list"
