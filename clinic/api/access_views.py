@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from clinic import services, sign_in_guard
 from clinic.api import paths
-from clinic.api.fields import StrictRegexField, StrictSerializer
+from clinic.api.fields import StrictChoiceField, StrictRegexField, StrictSerializer
 from clinic.api.permissions import IsBranchCaller
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.audit import AuditedMixin, sign_in_attempt
@@ -228,7 +228,7 @@ class StaffRoleSerializer(serializers.ModelSerializer):
 
 class StaffRoleGrantSerializer(StrictSerializer):
     username = StrictRegexField(r"^[\w.@+-]{1,150}$")
-    role = serializers.ChoiceField(StaffRole.ROLES)
+    role = StrictChoiceField(StaffRole.ROLES)
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
 
 

@@ -6,6 +6,7 @@ guessed, so anything but the exact JSON type is refused with the field named.
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
@@ -80,8 +81,61 @@ class UniqueChoiceListField(serializers.ListField):
         return values
 
 
+# A date is written YYYY-MM-DD, as the schema's `format: date` says. Python and DRF also read
+# 19840309, 1984-W10-5 and 1984-3-9 as dates; a birth date is too important to guess at.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A date-time: such a date, `T`, the time to the minute or finer, and an offset (none: the
+# clinic's time zone). Not the other ISO 8601 forms Python reads (20260101T0900, week dates).
+ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+# The fields the schema types as a string: they take a JSON string and nothing else.
+_TEXT_FIELDS = (
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateField,
+    serializers.DateTimeField,
+    serializers.TimeField,
+    serializers.DurationField,
+    serializers.UUIDField,
+)
+
+
+def iso_date(value: Any) -> date | None:
+    """The date `value` writes as YYYY-MM-DD, or None if it is anything else."""
+    if not isinstance(value, str) or ISO_DATE.fullmatch(value) is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:  # 2023-02-30
+        return None
+
+
+def _text_error(field: serializers.Field, value: Any) -> ErrorDetail | None:
+    """What is wrong with `value` for a field the schema types as a string, before DRF coerces
+    it: DRF stores the number 5 as the text "5", and reads dates in forms the schema does not
+    allow. None if nothing is (DRF then checks the rest)."""
+    if isinstance(field, serializers.MultipleChoiceField) or not isinstance(field, _TEXT_FIELDS):
+        return None  # a list, or not text at all
+    if value is None:
+        return None  # null: the field's own `allow_null` decides
+    if not isinstance(value, str) and isinstance(field, serializers.ChoiceField):
+        allowed = ", ".join(str(key) for key in field.choices)
+        return ErrorDetail(f"Must be one of: {allowed}.", "invalid_choice")
+    if not isinstance(value, str):
+        return ErrorDetail("Must be a string.", "invalid")
+    if isinstance(field, serializers.DateField) and ISO_DATE.fullmatch(value) is None:
+        return ErrorDetail("Use the format YYYY-MM-DD.", "invalid")
+    if isinstance(field, serializers.DateTimeField) and ISO_DATE_TIME.fullmatch(value) is None:
+        message = "Use the format YYYY-MM-DDThh:mm:ss, then an offset such as Z or +01:00."
+        return ErrorDetail(message, "invalid")
+    return None
+
+
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, reporting them with every other error at once."""
+    """Refuses fields it does not know, reporting them with every other error at once; text
+    fields take only JSON strings, dates only as YYYY-MM-DD."""
 
     def to_internal_value(self, data: Any) -> Any:
         errors: dict[str, Any] = {}
@@ -91,6 +145,12 @@ class StrictSerializer(serializers.Serializer):
         except ValidationError as exc:
             errors.update(exc.detail)
         if isinstance(data, Mapping):
+            for name, field in self.fields.items():
+                if field.read_only or name not in data:
+                    continue
+                error = _text_error(field, data[name])
+                if error is not None:  # instead of whatever DRF made of the value
+                    errors[name] = [error]
             for key in data:
                 if key in self.fields:
                     continue
