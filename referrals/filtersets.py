@@ -1,7 +1,12 @@
 import django_filters
 from django.db.models import QuerySet
 
-from clinic.api.filters import UtcIsoDateTimeFilter, choice_filter, true_false_filter
+from clinic.api.filters import (
+    IsoDateFilter,
+    UtcIsoDateTimeFilter,
+    choice_filter,
+    true_false_filter,
+)
 from referrals.models import REFERRED_SERVICES, Referral
 from referrals.selectors import overdue_condition
 from referrals.workflow import STATUSES
@@ -20,7 +25,7 @@ class ReferralFilterSet(django_filters.FilterSet):
     intake = django_filters.UUIDFilter(field_name="intake_id")
     created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    created_on = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
+    created_on = IsoDateFilter(field_name="created_at", lookup_expr="date")
 
     class Meta:
         model = Referral

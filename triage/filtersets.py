@@ -1,6 +1,11 @@
 import django_filters
 
-from clinic.api.filters import UtcIsoDateTimeFilter, choice_filter, true_false_filter
+from clinic.api.filters import (
+    IsoDateFilter,
+    UtcIsoDateTimeFilter,
+    choice_filter,
+    true_false_filter,
+)
 from triage.engine import vocabulary as v
 from triage.models import Intake
 
@@ -18,7 +23,7 @@ class IntakeFilterSet(django_filters.FilterSet):
     )
     submitted_after = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
     submitted_before = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
-    submitted_on = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date")
+    submitted_on = IsoDateFilter(field_name="submitted_at", lookup_expr="date")
 
     class Meta:
         model = Intake

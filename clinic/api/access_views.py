@@ -17,6 +17,7 @@ from clinic import services, sign_in_guard
 from clinic.api import paths
 from clinic.api.fields import StrictChoiceField, StrictRegexField, StrictSerializer
 from clinic.api.permissions import IsBranchCaller
+from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
@@ -40,7 +41,7 @@ TokenSerializer = inline_serializer(
 )
 
 
-class StaffTokenView(AuditedMixin, APIView):
+class StaffTokenView(StrictQueryMixin, AuditedMixin, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     audit_actions = {"post": "auth.token"}
@@ -77,7 +78,7 @@ class StaffTokenView(AuditedMixin, APIView):
         return {} if refused is None else sign_in_attempt(refused)
 
 
-class CurrentTokenView(AuditedMixin, APIView):
+class CurrentTokenView(StrictQueryMixin, AuditedMixin, APIView):
     audit_actions = {"delete": "auth.token_revoke"}
 
     @extend_schema(
@@ -145,7 +146,7 @@ def _issued(api_key: ApiKey, key: str) -> dict:
 
 
 @extend_schema(tags=["access"])
-class ApiKeyViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class ApiKeyViewSet(StrictQueryMixin, AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Clinic admins list, issue, revoke and rotate their branches' reception keys."""
 
     serializer_class = ApiKeySerializer
@@ -258,7 +259,11 @@ def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
 
 @extend_schema(tags=["access"])
 class StaffRoleViewSet(
-    AuditedMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+    StrictQueryMixin,
+    AuditedMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Clinic admins give people roles in their branches, and take them away."""
 

@@ -3,8 +3,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import BasePermission
 
-from clinic.api.filters import UtcIsoDateTimeFilter
+from clinic.api.filters import IsoDateFilter, UtcIsoDateTimeFilter
 from clinic.api.permissions import IsBranchCaller
+from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, error_responses
 from clinic.audit import AuditedMixin
 from clinic.models import AuditEvent
@@ -35,15 +36,20 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
-    actor = django_filters.CharFilter(help_text="user:<name> or api-key:<prefix>")
-    action = django_filters.CharFilter(help_text="For example intake.read or referral.transition")
+    # Matched exactly as sent (not trimmed: a value of spaces alone would filter nothing).
+    actor = django_filters.CharFilter(help_text="user:<name> or api-key:<prefix>", strip=False)
+    action = django_filters.CharFilter(
+        help_text="For example intake.read or referral.transition", strip=False
+    )
     patient = django_filters.UUIDFilter(field_name="patients__patient_id", distinct=True)
     outcome = django_filters.ChoiceFilter(
-        choices=[("allowed", "allowed"), ("denied", "denied"), ("error", "error")]
+        choices=[("allowed", "allowed"), ("denied", "denied"), ("error", "error")],
+        # Django's own message repeats the value sent.
+        error_messages={"invalid_choice": "Must be one of: allowed, denied, error."},
     )
     at_after = UtcIsoDateTimeFilter(field_name="at", lookup_expr="gte")
     at_before = UtcIsoDateTimeFilter(field_name="at", lookup_expr="lt")
-    on = django_filters.DateFilter(field_name="at", lookup_expr="date")
+    on = IsoDateFilter(field_name="at", lookup_expr="date")
 
     class Meta:
         model = AuditEvent
@@ -51,7 +57,9 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
 
 @extend_schema(tags=["audit"])
-class AuditEventViewSet(AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(
+    StrictQueryMixin, AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     """The audit trail of the branches the caller administers, newest first."""
 
     serializer_class = AuditEventSerializer

@@ -36,6 +36,29 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,12}")
+
+
+def whole_number(value: str) -> int | None:
+    """A whole number as a query string writes it: ASCII digits only (no sign, no fraction, no
+    spaces, no other script's digits, which `int` would take), and not so many that no
+    number of pages or items could need them. None for anything else."""
+    return int(value) if _WHOLE_NUMBER.fullmatch(value) else None
+
+
+class WholeNumberField(serializers.IntegerField):
+    """An integer query parameter, written in ASCII digits: DRF's own takes `5.0`, `+5`, ` 5`
+    or a fullwidth digit five as 5."""
+
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data: Any) -> int:
+        number = whole_number(data) if isinstance(data, str) else None
+        if number is None:
+            self.fail("invalid")
+        return super().to_internal_value(number)
+
+
 class StrictRegexField(serializers.RegexField):
     """Text matching a pattern, all of it, as it was sent: a JSON number is not text, and
     neither surrounding whitespace is trimmed nor a final newline let through by `$` (the

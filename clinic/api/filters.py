@@ -3,10 +3,13 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
+
+from clinic.api.fields import iso_date
 
 
 def choice_filter(field_name: str, values: tuple[str, ...]) -> django_filters.Filter:
@@ -44,6 +47,9 @@ class UtcIsoDateTimeField(IsoDateTimeField):
     default_error_messages = {"out_of_range": "Must fall between the years 1 and 9999 in UTC."}
 
     def to_python(self, value):
+        if isinstance(value, str) and value != value.strip():
+            # Django trims it first, so that a value of spaces alone filtered nothing.
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
         result = super().to_python(value)
         if result is None:
             return None
@@ -56,6 +62,25 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+class IsoDateField(forms.DateField):
+    """A date written YYYY-MM-DD, as the schema's `format: date` says, and as a date in a body
+    is. Django's own also reads the locale's forms (25/11/2026 in en-gb) and trims spaces."""
+
+    default_error_messages = {"invalid": "Use the format YYYY-MM-DD."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        day = iso_date(value)
+        if day is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateField
 
 
 class FilterBackend(DjangoFilterBackend):

@@ -4,10 +4,7 @@ from functools import cached_property, partial
 from django.core.paginator import Paginator
 from rest_framework import exceptions, pagination
 
-
-def _whole_number(value: str) -> int | None:
-    """Digits only, and not so many that `int` refuses them (a number of pages never is)."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
+from clinic.api.fields import whole_number
 
 
 class CountedPaginator(Paginator):
@@ -35,9 +32,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
-        if not raw:  # left out, or empty as a form sends it: the default, like any filter
+        if raw is None:  # left out; sent empty, it is refused like any other bad value
             return self.page_size
-        size = _whole_number(raw)
+        size = whole_number(raw)
         if size is None or not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [f"Use 1 to {self.max_page_size}."]},
@@ -47,9 +44,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_number(self, request, paginator) -> int:
         raw = request.query_params.get(self.page_query_param)
-        if not raw:
+        if raw is None:
             return 1
-        number = _whole_number(raw)
+        number = whole_number(raw)
         if number is None:
             raise exceptions.NotFound()  # reported as a bad page, below
         return number

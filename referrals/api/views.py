@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
+from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
     IDEMPOTENT_ERRORS,
@@ -30,7 +31,11 @@ _ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, descripti
 
 @extend_schema(tags=["referrals"])
 class ReferralViewSet(
-    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictQueryMixin,
+    AuditedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = s.ReferralSerializer
     filterset_class = ReferralFilterSet

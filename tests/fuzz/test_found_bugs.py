@@ -105,7 +105,8 @@ def test_paging_parameters_are_documented_and_checked(schema, clinic_admin, path
     for bad_page in ("0", "last", "x", "99", "9" * 5000):
         assert _fields(clinic_admin.get(path, {"page": bad_page})) == {("page", "invalid_page")}
     assert clinic_admin.get(path, {"page_size": "100", "page": "1"}).status_code == 200
-    assert clinic_admin.get(path, {"page_size": "", "page": ""}).status_code == 200  # not given
+    empty = clinic_admin.get(path, {"page_size": "", "page": ""})  # refused, not the default
+    assert _fields(empty) == {("page_size", "empty_parameter"), ("page", "empty_parameter")}
 
 
 # ST202: unknown fields were documented as allowed (no `additionalProperties: false`) in the

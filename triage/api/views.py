@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.permissions import IsBranchCaller, IsClinicianOfBranch
+from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
     IDEMPOTENT_ERRORS,
@@ -35,7 +36,7 @@ from triage.models import Intake, Patient
 from triage.questionnaire import questionnaire
 
 
-class QuestionnaireView(APIView):
+class QuestionnaireView(StrictQueryMixin, APIView):
     @extend_schema(
         summary="The intake questionnaire",
         description="Every item with its type, allowed values and patient-facing words, so a "
@@ -52,7 +53,7 @@ _RULE_TABLE = {
 }
 
 
-class RuleTableView(APIView):
+class RuleTableView(StrictQueryMixin, APIView):
     @extend_schema(
         summary="The triage rule table",
         description="The rules the engine runs, in evaluation order: id, condition in words, "
@@ -63,7 +64,7 @@ class RuleTableView(APIView):
         return Response(_RULE_TABLE)
 
 
-class EvaluateView(AuditedMixin, APIView):
+class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
     audit_actions = {"post": "triage.evaluate"}
 
     @extend_schema(
@@ -83,7 +84,11 @@ class EvaluateView(AuditedMixin, APIView):
 
 @extend_schema(tags=["intakes"])
 class IntakeViewSet(
-    AuditedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    StrictQueryMixin,
+    AuditedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = s.IntakeSerializer
     filterset_class = IntakeFilterSet
@@ -240,7 +245,7 @@ def _care_plan(intake: Intake) -> dict:
     }
 
 
-class PatientHistoryView(AuditedMixin, generics.GenericAPIView):
+class PatientHistoryView(StrictQueryMixin, AuditedMixin, generics.GenericAPIView):
     serializer_class = s.PatientHistorySerializer
     audit_object_type = "patient"
     audit_actions = {"get": "patient.history"}
@@ -260,8 +265,9 @@ class PatientHistoryView(AuditedMixin, generics.GenericAPIView):
         return Response(s.PatientHistorySerializer({"patient": patient, "events": events}).data)
 
 
-class EventFeedView(AuditedMixin, APIView):
+class EventFeedView(StrictQueryMixin, AuditedMixin, APIView):
     page_size = 100
+    query_serializer_class = s.EventQuerySerializer
     audit_object_type = "event"
     audit_actions = {"get": "events.list"}
 
@@ -287,7 +293,7 @@ class EventFeedView(AuditedMixin, APIView):
         )
 
 
-class HealthView(generics.GenericAPIView):
+class HealthView(StrictQueryMixin, generics.GenericAPIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []  # load balancers poll it
