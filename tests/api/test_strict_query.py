@@ -180,7 +180,7 @@ def test_an_empty_audit_trail_parameter_is_400_naming_it(clinic_admin, name):
     assert_refused(clinic_admin.get(f"{AUDIT}?{name}="), name, "empty_parameter")
 
 
-@pytest.mark.parametrize("name", ["after", "limit"])
+@pytest.mark.parametrize("name", ["after", "limit", "type"])
 def test_an_empty_event_feed_parameter_is_400_naming_it(api, stored, name):
     assert_refused(api.get(f"{EVENTS}?{name}="), name, "empty_parameter")
 

@@ -188,6 +188,9 @@ def flatmap_case(context, case):
 ACCEPTED_REJECTIONS = {
     # A page past the last one: how many pages there are depends on the stored rows.
     (400, "page", "invalid_page"),
+    # A change-feed cursor of the right form that the feed never gave this caller: which
+    # events exist, and which the caller sees, is stored data.
+    (400, "after", "unknown_cursor"),
     # A branch the caller does not administer: who administers what is stored data.
     (400, "branch", "invalid"),
     # POST /auth/tokens/ with a user name and password that do not match a staff member.

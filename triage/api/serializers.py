@@ -15,9 +15,11 @@ from clinic.api.fields import (
     StrictRegexField,
     StrictSerializer,
     UniqueChoiceListField,
+    WholeNumberField,
 )
 from clinic.models import Event
 from referrals.api.serializers import ReferralSummarySerializer
+from triage import selectors
 from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
@@ -341,17 +343,40 @@ class HealthSerializer(serializers.Serializer):
     database = serializers.ChoiceField(HEALTH_STATES)
 
 
+# The types of event the feed writes (clinic.models.Event.TYPES, checked by the database).
+EVENT_TYPES = tuple(value for value, _ in Event.TYPES)
+
+
 class EventQuerySerializer(serializers.Serializer):
+    """The change feed's query (context: the `caller`)."""
+
     after = StrictRegexField(
-        r"^\d{1,18}$",
+        # ASCII digits only (`\d` also matches other scripts' digits, which `int` reads), and
+        # written as the feed writes it: `0` or an id, no leading zero.
+        r"^(0|[1-9][0-9]{0,17})$",
         required=False,
         default="0",
         error_messages={"invalid": "Must be a cursor this feed gave you."},
-        help_text="The cursor you were last given.",
+        help_text="The cursor you were last given: `0`, or a `next_cursor` of this feed.",
     )
-    limit = serializers.IntegerField(
+    limit = WholeNumberField(
         min_value=1, max_value=100, required=False, default=100, help_text="At most 100."
+    )
+    type = serializers.MultipleChoiceField(
+        choices=EVENT_TYPES,
+        required=False,
+        default=set,
+        # DRF's own message repeats the value sent.
+        error_messages={"invalid_choice": f"Must be one of: {', '.join(EVENT_TYPES)}."},
+        help_text="Only events of these types (repeat for several); every type if left out.",
     )
 
     def validate_after(self, value: str) -> int:
-        return int(value)
+        cursor = int(value)
+        # A cursor the feed never gave (a corrupted or made-up one) would page on silently
+        # from wherever it points, skipping events or waiting for ones that never come.
+        if not selectors.feed_cursor_exists(caller=self.context["caller"], cursor=cursor):
+            raise serializers.ValidationError(
+                "Must be a cursor this feed gave you.", code="unknown_cursor"
+            )
+        return cursor

@@ -274,15 +274,17 @@ class EventFeedView(StrictQueryMixin, AuditedMixin, APIView):
     @extend_schema(
         summary="The change feed: everything that happened since a cursor, in commit order",
         description="Start with no `after` (or `after=0`); then pass the `next_cursor` you were "
-        "given. No event is skipped or repeated, even when written concurrently.",
-        parameters=[s.EventQuerySerializer],  # the cursor's pattern, the limit's range
+        "given, with the same `type` filter if any. No event is skipped or repeated, even when "
+        "written concurrently. A cursor the feed did not give you is a 400.",
         responses={200: s.EventPageSerializer, **error_responses(400, *READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        query = s.EventQuerySerializer(data=request.query_params)
+        query = s.EventQuerySerializer(data=request.query_params, context={"caller": request.user})
         query.is_valid(raise_exception=True)
         after, limit = query.validated_data["after"], query.validated_data["limit"]
-        events = selectors.events_after(caller=request.user, after=after, limit=limit + 1)
+        events = selectors.events_after(
+            caller=request.user, after=after, limit=limit + 1, types=query.validated_data["type"]
+        )
         page = events[:limit]
         return Response(
             {
