@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "clinic.request_context.RequestIdMiddleware",
+    "clinic.middleware.NoStoreMiddleware",
+    "clinic.middleware.DocsPagePolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,5 +1,4 @@
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +19,7 @@ from clinic.api.schema import (
 )
 from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
+from clinic.printable import printable_page
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.filtersets import ReferralFilterSet
@@ -137,4 +137,4 @@ class ReferralViewSet(
             "safety_net": [a for a in care_plan_advice(intake) if a.code.startswith("safety_net")],
             "printed_at": timezone.now(),
         }
-        return HttpResponse(render_to_string("referrals/letter.html", context))
+        return printable_page("referrals/letter.html", context)

@@ -2,7 +2,6 @@
 
 from django.db import connection
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,6 +26,7 @@ from clinic.api.schema import (
 )
 from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
+from clinic.printable import printable_page
 from triage import selectors, services
 from triage.api import serializers as s
 from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
@@ -218,7 +218,7 @@ class IntakeViewSet(
             "service_words": SERVICE_WORDS[plan["service"]],
             "printed_at": timezone.now(),
         }
-        return HttpResponse(render_to_string("triage/care_plan.html", context))
+        return printable_page("triage/care_plan.html", context)
 
     @extend_schema(
         summary="One intake with its decision",
