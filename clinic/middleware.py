@@ -2,8 +2,10 @@
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+
+from clinic.api.errors import error_body
 
 # The API answers with patient data (JSON and the printable pages): no browser, proxy or
 # shared cache may keep a copy of any of it. Errors and the schema too: one rule is simpler
@@ -58,3 +60,21 @@ class DocsPagePolicyMiddleware:
             if view_class is not None and issubclass(view_class, docs_view):
                 response["Content-Security-Policy"] = policy
         return response
+
+
+class LengthRequiredMiddleware:
+    """411 for a request body sent in chunks without a Content-Length. Django reads a body
+    only as far as Content-Length says, so without one it reads nothing: a chunked intake
+    would be refused as empty ("patient required"), or a chunked form as blank. Better to say
+    what is wrong: clients send the length when asked (curl and every HTTP library can)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.META.get("HTTP_TRANSFER_ENCODING") and not request.META.get("CONTENT_LENGTH"):
+            message = "Send the body with a Content-Length header, not in chunks."
+            error = {"field": "Content-Length", "code": "length_required", "message": message}
+            body = error_body(411, "length_required", message, [error])
+            return JsonResponse(body, status=411)
+        return self.get_response(request)

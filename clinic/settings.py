@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "clinic.request_context.RequestIdMiddleware",
     "clinic.middleware.NoStoreMiddleware",
     "clinic.middleware.DocsPagePolicyMiddleware",
+    "clinic.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
