@@ -285,7 +285,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=lambda world: {"username": "clinician.north", "password": "wrong-password"},
         check=check_token_request,
     ),
-    (f"{V1}/auth/tokens/current/", "delete"): Operation(signed_in(204)),
+    # Every caller of the matrix holds an API key or a browser session, neither of which is a
+    # token to revoke (a staff token revokes itself: tests/hardening/test_replays_and_grants.py).
+    (f"{V1}/auth/tokens/current/", "delete"): Operation(signed_in(403)),
     (f"{V1}/questionnaire/", "get"): Operation(signed_in(200)),
     (f"{V1}/rules/", "get"): Operation(signed_in(200)),
     (f"{V1}/triage/evaluate/", "post"): Operation(signed_in(200), body=_evaluate),
