@@ -83,6 +83,9 @@ class CurrentTokenView(StrictQueryMixin, AuditedMixin, APIView):
 
     @extend_schema(
         summary="Revoke the token this request is made with",
+        description="Only with `Authorization: Token <token>`: a reception key or a browser "
+        "session has no token to revoke here (403). Clinic admins revoke reception keys with "
+        "`POST /api/v1/api-keys/{prefix}/revoke/`.",
         responses={204: None, **error_responses(*READ_ERRORS)},
     )
     def delete(self, request: Request) -> Response:
@@ -288,6 +291,11 @@ class StaffRoleViewSet(
 
     @extend_schema(
         summary="Give a person a role in a branch (creating their own account if needed)",
+        description="A new user name creates the person's own account; its one-time password "
+        "is in the answer. An existing account may be given a role only if it holds no role "
+        "outside the branches you administer and is not an operator's (superuser) account: "
+        "any other is refused with `username` / `unavailable`, the same answer whoever holds "
+        "the name.",
         request=StaffRoleGrantSerializer,
         responses={201: GrantedStaffRoleSerializer, **error_responses(*WRITE_ERRORS)},
     )
