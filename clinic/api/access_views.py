@@ -2,6 +2,7 @@
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -319,6 +320,14 @@ class StaffRoleViewSet(
 
     @extend_schema(
         summary="End a person's role in a branch",
+        parameters=[
+            OpenApiParameter(
+                "id",
+                OpenApiTypes.INT64,
+                OpenApiParameter.PATH,
+                description="The role's `id`, in ASCII digits.",
+            )
+        ],
         responses={204: None, **error_responses(*READ_ERRORS, 404)},
     )
     def destroy(self, request: Request, *args, **kwargs) -> Response:

@@ -8,6 +8,7 @@
 Messages never repeat the submitted values, so no patient data leaks into an error.
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -15,6 +16,11 @@ from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResp
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+# A field or parameter name an error may repeat: what a typo of a real name looks like.
+# Anything else may be whatever the caller typed (a patient's name, a token), and error bodies
+# never repeat the input: it is reported at its parent (a body object, or `query`).
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 # Where a request-level failure lies, when it is not a body field.
 _FIELD_FOR = {

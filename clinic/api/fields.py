@@ -13,8 +13,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.settings import api_settings
 
-# A field name an error may repeat: what a typo of a real field looks like.
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+from clinic.api.errors import PLAIN_NAME
+
 _UNKNOWN_UNNAMED = "A field this object does not have was sent (its name is not repeated)."
 
 
@@ -177,7 +177,7 @@ class StrictSerializer(serializers.Serializer):
             for key in data:
                 if key in self.fields:
                     continue
-                if isinstance(key, str) and _PLAIN_NAME.fullmatch(key):
+                if isinstance(key, str) and PLAIN_NAME.fullmatch(key):
                     errors[key] = [ErrorDetail("This field is not allowed.", "unknown_field")]
                 else:
                     # Named only by where it was sent: a key that is not a plain name may be

@@ -15,7 +15,6 @@ Its schema class, `StrictQuerySchema`, documents the same parameters, so the Ope
 and the service agree on what a request may carry.
 """
 
-import re
 from typing import Any
 
 from django import forms
@@ -25,10 +24,9 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 
-# A parameter name an error may repeat: what a typo of a real parameter looks like. Anything
-# else may be whatever the caller typed (a patient's name, a token), and errors never repeat
-# the input: it is reported as `query`, the query string as a whole.
-PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+from clinic.api.errors import PLAIN_NAME
+
+# A parameter whose name is not a PLAIN_NAME is reported as `query`, the query string as a whole.
 QUERY = "query"
 
 

@@ -36,7 +36,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _WHEN = {
-    400: "Invalid input: each failing field is named.",
+    400: "Invalid input: each failing body field or query parameter is named (an unknown, "
+    "empty or repeated query parameter too).",
     401: "No API key, or a key that is not valid.",
     403: "The caller may not do this.",
     404: "Not found in the caller's branch.",
@@ -69,8 +70,9 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 IDEMPOTENT_ERRORS = (409, 422)
 
-# Every operation with credentials counts the caller's requests (clinic/api/throttling.py).
-READ_ERRORS = (401, 403, 406, 429)
+# Every operation with credentials counts the caller's requests (clinic/api/throttling.py), and
+# every operation refuses a query parameter it does not take (clinic/api/query.py): 400.
+READ_ERRORS = (400, 401, 403, 406, 429)
 WRITE_ERRORS = (400, 401, 403, 406, 413, 415, 429)
 
 

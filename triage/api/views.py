@@ -304,7 +304,7 @@ class HealthView(StrictQueryMixin, generics.GenericAPIView):
     @extend_schema(
         summary="Liveness and database check",
         auth=[],
-        responses={200: s.HealthSerializer, 503: s.HealthSerializer},
+        responses={200: s.HealthSerializer, 503: s.HealthSerializer, **error_responses(400)},
     )
     def get(self, request: Request) -> Response:
         try:
