@@ -29,12 +29,13 @@ CONFIG = schemathesis.Config.from_dict(
     {
         "seed": FUZZ_SEED,
         # Positive and negative data, and every built-in check (`--checks all`: also the
-        # schemathesis default, said here so that no default can quietly change it), among them not_a_server_error, status_code_conformance,
-        # content_type_conformance, response_schema_conformance, response_headers_conformance,
-        # positive_data_acceptance, negative_data_rejection, missing_required_header,
-        # ignored_auth, unsupported_method and, in the stateful test, use_after_free and
-        # ensure_resource_availability. The only exceptions are the listed refusals that
-        # `filter_failure` below drops, each with its reason.
+        # schemathesis default, said here so that no default can quietly change it), among
+        # them not_a_server_error, status_code_conformance, content_type_conformance,
+        # response_schema_conformance, response_headers_conformance, positive_data_acceptance,
+        # negative_data_rejection, missing_required_header, ignored_auth, unsupported_method
+        # and, in the stateful test, use_after_free and ensure_resource_availability. The only
+        # exceptions are the listed refusals that `filter_failure` below drops, each with its
+        # reason.
         "checks": {"enabled": True},
         "generation": {"mode": "all", "max-examples": FUZZ_EXAMPLES},
     }
