@@ -16,7 +16,6 @@ from clinic.models import Branch
 from clinic.scoping import for_caller_as
 
 EVERY_ROLE = ("reception", "clinician", "clinic_admin")
-CLINICAL_ROLES = ("clinician", "clinic_admin")
 ADMIN_ROLES = ("clinic_admin",)
 
 

@@ -170,7 +170,7 @@ def review_create(
             data={"disposition": disposition, "urgency": urgency, "service": service,
                   "overridden": overridden},
         )  # fmt: skip
-        review.referral = referral_follow(
+        referral_follow(
             caller=caller,
             intake=intake,
             active=active,

@@ -4,10 +4,10 @@ from triage.engine import evaluate
 decision = evaluate(answers, age=42)
 """
 
-from .advice import ADVICE, Advice, advice_catalog
+from .advice import ADVICE, Advice
 from .decision import Decision, Reason, advice_for, evaluate
 from .red_flags import RedFlag
-from .rules import RULES, RULES_BY_ID, Rule
+from .rules import RULES, Rule
 from .startback import StartBack, score_startback
 from .vocabulary import RULESET_VERSION
 
@@ -15,14 +15,12 @@ __all__ = [
     "ADVICE",
     "RULES",
     "RULESET_VERSION",
-    "RULES_BY_ID",
     "Advice",
     "Decision",
     "Reason",
     "RedFlag",
     "Rule",
     "StartBack",
-    "advice_catalog",
     "advice_for",
     "evaluate",
     "score_startback",

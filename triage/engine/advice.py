@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from .facts import Facts
 
@@ -94,7 +93,3 @@ def _plan(
     for code in _HOME_ONLY:
         wanted[code] = home
     return tuple(ADVICE[code] for code in ADVICE_TEXT if wanted[code])
-
-
-def advice_catalog() -> list[dict[str, Any]]:
-    return [item.as_dict() for item in ADVICE.values()]

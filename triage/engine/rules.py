@@ -520,5 +520,3 @@ RULES: tuple[Rule, ...] = (
     Rule("P2", "step_up", "Recurrent pain", "prior_episodes_12m >= 3",
          _PT, "routine", ("physiotherapy",), ("none",), CLINIC_POLICY, _p2),
 )  # fmt: skip
-
-RULES_BY_ID = {rule.id: rule for rule in RULES}
