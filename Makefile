@@ -36,9 +36,11 @@ setup-demo: $(VENV)/.runtime
 run: setup-demo
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
+# mypy (configured in pyproject.toml) loads the settings, which need an environment and a var dir.
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	DJANGO_ENV=test CLINIC_VAR_DIR=$$(mktemp -d) $(PY) -m mypy
 
 test: lint
 ifeq ($(NO_BROWSER),yes)
@@ -82,7 +84,7 @@ fuzz: $(VENV)/.dev
 	  $(PY) -m pytest tests/fuzz/test_schema_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .hypothesis .ruff_cache .mypy_cache
 
 # Prints the demo API key (after `make run` or `make setup-demo`), for: export KEY=$(make -s demo-key)
 demo-key:

@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from typing import cast
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,12 +18,14 @@ def api_key_create(*, branch_slug: str, name: str) -> tuple[ApiKey, str]:
         branch, _ = Branch.objects.get_or_create(
             slug=branch_slug, defaults={"name": branch_slug.replace("-", " ").title()}
         )
-        return ApiKey.objects.create_key(branch=branch, name=name)
+        key, plain = ApiKey.objects.create_key(branch=branch, name=name)
+        return cast(ApiKey, key), plain  # the manager of ApiKey creates ApiKeys
 
 
 def api_key_issue(*, branch: Branch, name: str, expiry_date=None) -> tuple[ApiKey, str]:
     """A new key for a branch; the plain key is returned once and never stored."""
-    return ApiKey.objects.create_key(branch=branch, name=name, expiry_date=expiry_date)
+    key, plain = ApiKey.objects.create_key(branch=branch, name=name, expiry_date=expiry_date)
+    return cast(ApiKey, key), plain  # the manager of ApiKey creates ApiKeys
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:

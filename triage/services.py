@@ -2,15 +2,16 @@
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
 
 from clinic.api.errors import Conflict
-from clinic.callers import Caller, KeyCaller
+from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.events import feed_batch, record_event
 from clinic.scoping import for_caller
 from referrals.services import (
@@ -66,6 +67,7 @@ def intake_create(
     submitted_at = timezone.now()
     with transaction.atomic(), feed_batch():
         record = _patient_for_intake(branch=branch, patient=patient)
+        assert record.date_of_birth is not None  # it matches the one given, or this raised
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))
         decision = evaluate(answers, age)
         intake = Intake.objects.create(
@@ -138,6 +140,7 @@ def review_create(
         )
         if not caller.is_clinician_in(intake.branch_id):
             raise PermissionDenied("Only a clinician of this branch may review a decision.")
+        assert isinstance(caller, StaffCaller)  # only staff can be clinicians
         assessment = intake.assessment
         before = final_decision(intake)
         active = active_referral_for_update(intake=intake)
@@ -152,7 +155,7 @@ def review_create(
         review = Review.objects.create(
             intake=intake,
             branch_id=intake.branch_id,
-            reviewer=caller.user,  # only staff can be clinicians
+            reviewer=cast(User, caller.user),  # staff sign in as the default User model
             disposition=disposition,
             urgency=urgency,
             service=service,
