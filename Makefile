@@ -16,7 +16,7 @@ CHROMIUM ?= /usr/bin/chromium
 REQUIRE_BROWSER ?=
 NO_BROWSER := $(shell test -x '$(CHROMIUM)' || echo yes)
 
-.PHONY: run test lint bench bench-1m fuzz setup-demo demo-key clean
+.PHONY: run test lint query-counts bench bench-1m fuzz setup-demo demo-key clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,13 @@ ifeq ($(NO_BROWSER),yes)
 else
 	DJANGO_ENV=test CHROMIUM=$(CHROMIUM) $(PY) -m pytest $(PYTEST_ARGS)
 endif
+
+# Reruns the tests that count SQL statements per request and writes the counts they see into
+# tests/query_counts.json, for the database in use (DATABASE_URL=postgres://... for PostgreSQL).
+# Commit the file with the change that made a count move.
+QUERY_COUNT_TESTS ?= tests/api/test_queries.py
+query-counts: $(VENV)/.dev
+	DJANGO_ENV=test QUERY_COUNTS=record $(PY) -m pytest -p no:cacheprovider -q $(QUERY_COUNT_TESTS)
 
 # Benchmarks print their figures (docs/benchmarks.md keeps a dated copy). They need the
 # PostgreSQL and Redis of a machine like CI's; at_scale.py seeds 100,000 intakes on first use.
