@@ -15,11 +15,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
-from clinic.api.errors import Conflict
+from clinic.errors import Conflict, Invalid, Unprocessable
 from clinic.events import feed_batch
 from clinic.models import IdempotencyRecord
 
@@ -30,15 +29,14 @@ ABANDONED_AFTER = timedelta(minutes=5)
 REPLAYED_HEADERS = ("Location", "ETag")
 
 
-class KeyReused(Conflict):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was used with a different request."
+class KeyReused(Unprocessable):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was used with a different request."
 
 
 class StillRunning(Conflict):
-    default_code = "idempotency_key_in_progress"
-    default_detail = "A request with this Idempotency-Key is still being processed; retry soon."
+    code = "idempotency_key_in_progress"
+    message = "A request with this Idempotency-Key is still being processed; retry soon."
 
 
 def _request_hash(request) -> str:
@@ -60,13 +58,11 @@ def _begin(caller: str, key: str, request_hash: str) -> tuple[IdempotencyRecord,
     with transaction.atomic():
         record = IdempotencyRecord.objects.select_for_update().get(caller=caller, key=key)
         if record.request_hash != request_hash:
-            raise KeyReused({HEADER: [KeyReused.default_detail]})
+            raise KeyReused({HEADER: [KeyReused.message]})
         if record.done:
             return record, False
         if record.created_at > now - ABANDONED_AFTER:
-            raise StillRunning(
-                {HEADER: [StillRunning.default_detail]}, headers={"Retry-After": "1"}
-            )
+            raise StillRunning({HEADER: [StillRunning.message]}, headers={"Retry-After": "1"})
         record.created_at = now  # take over an abandoned attempt
         record.save(update_fields=["created_at"])
         return record, True
@@ -81,9 +77,7 @@ def idempotent(view_method):
         if key is None:
             return view_method(self, request, *args, **kwargs)
         if not VALID_IDEMPOTENCY_KEY.match(key):
-            raise exceptions.ValidationError(
-                {HEADER: ["Use 1 to 255 visible ASCII characters, such as a UUID."]}
-            )
+            raise Invalid({HEADER: ["Use 1 to 255 visible ASCII characters, such as a UUID."]})
         record, run = _begin(request.user.identity, key, _request_hash(request))
         if not run:
             return _replay(self, record)

@@ -2,9 +2,11 @@
 
 from typing import TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 
 from clinic.callers import Caller
+from clinic.errors import NotFound
 
 M = TypeVar("M", bound=Model)
 
@@ -19,3 +21,12 @@ def for_caller_as(
 ) -> QuerySet[M]:
     """Only the rows of the branches where the caller holds one of `roles`."""
     return queryset.filter(**{f"{field}_id__in": caller.branch_ids_as(roles)})
+
+
+def get_or_not_found(queryset: QuerySet[M], **lookup) -> M:
+    """The one row `lookup` names, or the domain's NotFound: also when the lookup's value
+    is not even of the right type (a path's id that is not a UUID)."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, TypeError, ValueError, ValidationError):
+        raise NotFound() from None

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 
-from clinic.api.errors import Conflict, PreconditionFailed
 from clinic.callers import Caller, KeyCaller, StaffCaller
+from clinic.errors import Conflict, Invalid, PreconditionFailed
 from clinic.events import record_event
-from clinic.scoping import for_caller
+from clinic.scoping import for_caller, get_or_not_found
 from referrals import workflow
 from referrals.models import Referral, ReferralHistory
 from triage.models import Intake
@@ -107,17 +105,18 @@ def referral_open(
 
 def _locked_referral(*, caller: Caller, referral_id) -> Referral:
     queryset = for_caller(Referral.objects.select_for_update(of=("self",)), caller)
-    return get_object_or_404(queryset.select_related("branch"), pk=referral_id)
+    return get_or_not_found(queryset.select_related("branch"), pk=referral_id)
 
 
 def referral_transition(
-    *, caller: Caller, referral_id, to: str, note: str, if_match: str | None = None
+    *, caller: Caller, referral_id, to: str, note: str, expected_version: int | None = None
 ) -> Referral:
     """Move a referral one legal step. Concurrent moves queue on the row lock; the loser sees
-    the winner's status and gets 409 (or 412 if it named a version that is now stale)."""
+    the winner's status and gets Conflict (or PreconditionFailed if it expected a version
+    that is no longer current). `expected_version` None moves whatever version is current."""
     with transaction.atomic():
         referral = _locked_referral(caller=caller, referral_id=referral_id)
-        if if_match is not None and if_match.strip() not in ("*", referral.etag):
+        if expected_version is not None and expected_version != referral.version:
             raise PreconditionFailed(
                 {"If-Match": ["The referral has changed since you read it; fetch it again."]}
             )
@@ -130,7 +129,7 @@ def referral_transition(
                 legal_next=list(legal),
             )  # fmt: skip
         if to in workflow.NOTE_REQUIRED and not note.strip():
-            raise ValidationError({"note": [f"A note is required to move to {to}."]}, "required")
+            raise Invalid({"note": [f"A note is required to move to {to}."]}, "required")
         return _move(caller=caller, referral=referral, to=to, note=note)
 
 

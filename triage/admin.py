@@ -8,7 +8,6 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from rest_framework import exceptions
 
 from clinic.admin_mixins import (
     AuditedChangeListMixin,
@@ -23,6 +22,7 @@ from clinic.admin_mixins import (
     expect_audit_on_error,
     staff_caller,
 )
+from clinic.errors import Invalid
 from clinic.scoping import for_caller_as
 from referrals.selectors import with_overdue
 from triage import services
@@ -210,8 +210,8 @@ class IntakeAdmin(
         if request.method == "POST" and form.is_valid():
             try:
                 services.review_create(caller=caller, intake_id=intake.pk, **form.cleaned_data)
-            except exceptions.ValidationError as error:
-                for field, errors in error.detail.items():
+            except Invalid as error:
+                for field, errors in error.errors.items():
                     for message in errors:
                         form.add_error(field if field in form.fields else None, str(message))
             else:

@@ -1,13 +1,13 @@
 """The clinician's review in the admin: the same rules as POST /intakes/{id}/review/ (the
-API's input serializer validates) and the same service writes it."""
+service's review_validate checks them for both) and the same service writes it."""
 
 from django import forms
-from rest_framework import exceptions
 
+from clinic.errors import Invalid
 from triage.admin_display import words
-from triage.api.serializers import ReviewInputSerializer
 from triage.engine import vocabulary as v
 from triage.models import Intake
+from triage.services import review_validate
 
 AS_ASSESSED = ""
 
@@ -43,15 +43,14 @@ class ReviewForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        body = {k: cleaned[k] for k in ("disposition", "urgency", "service", "reason")}
-        if cleaned.get("imaging"):
-            body["imaging"] = cleaned["imaging"]
-        serializer = ReviewInputSerializer(data=body)
+        review = {k: cleaned[k] for k in ("disposition", "urgency", "service", "reason")}
+        review["imaging"] = cleaned.get("imaging") or None
         try:
-            serializer.is_valid(raise_exception=True)
-        except exceptions.ValidationError as error:
-            for field, messages in error.detail.items():
+            review_validate(**{k: review[k] for k in ("disposition", "urgency", "service",
+                                                      "imaging")})  # fmt: skip
+        except Invalid as error:
+            for field, messages in error.errors.items():
                 for message in messages:
                     self.add_error(field if field in self.fields else None, str(message))
             return cleaned
-        return {"imaging": None, **serializer.validated_data}
+        return review

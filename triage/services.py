@@ -7,13 +7,11 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.generics import get_object_or_404
 
-from clinic.api.errors import Conflict
 from clinic.callers import Caller, KeyCaller, StaffCaller
+from clinic.errors import Conflict, Invalid, PermissionDenied
 from clinic.events import feed_batch, record_event
-from clinic.scoping import for_caller
+from clinic.scoping import for_caller, get_or_not_found
 from referrals.services import (
     Outcome,
     active_referral_for_update,
@@ -23,6 +21,7 @@ from referrals.services import (
 from triage.ages import age_on
 from triage.decisions import final_decision
 from triage.engine import Decision, evaluate
+from triage.engine import vocabulary as v
 from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import QUESTIONNAIRE_VERSION
 
@@ -63,7 +62,7 @@ def intake_create(
     somewhere, its referral: all together, or nothing."""
     branch = caller.branch
     if branch is None:
-        raise ValidationError({"branch": ["You act for several branches; use a branch's key."]})
+        raise Invalid({"branch": ["You act for several branches; use a branch's key."]})
     submitted_at = timezone.now()
     with transaction.atomic(), feed_batch():
         record = _patient_for_intake(branch=branch, patient=patient)
@@ -120,6 +119,24 @@ def intake_create(
     return intake
 
 
+def review_validate(
+    *, disposition: str, urgency: str, service: str, imaging: str | None = None
+) -> None:
+    """The clinical rules a review must keep, whoever records it (the API or the admin):
+    the service must suit the disposition, and only a medical referral can be urgent or an
+    emergency, or recommend imaging. Raises Invalid naming every field that breaks one."""
+    errors = {}
+    if service not in v.SERVICES_BY_DISPOSITION[disposition]:
+        allowed = ", ".join(v.SERVICES_BY_DISPOSITION[disposition])
+        errors["service"] = [f"For {disposition}, must be one of: {allowed}."]
+    if disposition != "medical_referral" and urgency != "routine":
+        errors["urgency"] = ["Only a medical referral can be urgent or an emergency."]
+    if disposition != "medical_referral" and (imaging or "none") != "none":
+        errors["imaging"] = ["Only a medical referral recommends imaging."]
+    if errors:
+        raise Invalid(errors)
+
+
 def review_create(
     *,
     caller: Caller,
@@ -132,7 +149,7 @@ def review_create(
 ) -> Review:
     """Record a clinician's review; the referral follows the final decision it makes."""
     with transaction.atomic(), feed_batch():
-        intake = get_object_or_404(
+        intake = get_or_not_found(
             for_caller(Intake.objects.select_for_update(of=("self",)), caller).select_related(
                 "assessment", "branch"
             ),

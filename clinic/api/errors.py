@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clinic import errors as domain
+
 # A field or parameter name an error may repeat: what a typo of a real name looks like.
 # Anything else may be whatever the caller typed (a patient's name, a token), and error bodies
 # never repeat the input: it is reported at its parent (a body object, or `query`).
@@ -68,6 +70,32 @@ class PreconditionFailed(Conflict):
 
 _FIELD_FOR[PayloadTooLarge] = "body"
 
+# The status of each conflict the domain reports (the nearest class in its MRO).
+_CONFLICT_STATUS = {
+    domain.PreconditionFailed: status.HTTP_412_PRECONDITION_FAILED,
+    domain.Unprocessable: status.HTTP_422_UNPROCESSABLE_ENTITY,
+    domain.Conflict: status.HTTP_409_CONFLICT,
+}
+
+
+def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
+    """The API exception a domain error is reported as: its status, code and body."""
+    if isinstance(exc, domain.NotFound):
+        return exceptions.NotFound()
+    if isinstance(exc, domain.PermissionDenied):
+        return exceptions.PermissionDenied(exc.message)
+    if isinstance(exc, domain.Invalid):
+        return exceptions.ValidationError(exc.errors, exc.code)
+    if isinstance(exc, domain.Conflict):
+        conflict = Conflict(dict(exc.errors), exc.code, headers=exc.headers, **exc.extra)
+        conflict.status_code = next(
+            _CONFLICT_STATUS[k] for k in type(exc).__mro__ if k in _CONFLICT_STATUS
+        )
+        conflict.default_code = exc.code
+        conflict.default_detail = exc.message
+        return conflict
+    return exceptions.APIException(exc.message, exc.code)
+
 
 def flatten(detail: Any, path: str = "") -> list[dict[str, Any]]:
     """Turn DRF's nested error detail into a flat list of {field, code, message}."""
@@ -93,7 +121,9 @@ def error_body(status_code: int, code: str, message: str, errors: list[dict]) ->
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, domain.DomainError):
+        exc = _from_domain(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):  # Django refuses it before any parser reads it
         exc = PayloadTooLarge()
@@ -109,7 +139,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         message = _MESSAGES.get(type(exc), str(exc.detail))
         if isinstance(exc, Conflict) and isinstance(exc.detail, dict):
             errors = [dict(error, code=exc.default_code) for error in flatten(exc.detail)]
-            message = str(type(exc).default_detail)
+            message = str(exc.default_detail)
         else:
             # The nearest class that names a place: a subclass (the parser's own refusals)
             # lies where its parent does.

@@ -1,3 +1,6 @@
+import re
+import uuid
+
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -27,6 +30,26 @@ from referrals.models import Referral
 from triage.decisions import care_plan_advice
 
 _ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Referral id")
+
+
+# A strong ETag as Referral.etag writes it: "<id>-<version>".
+_ETAG = re.compile(r'"(?P<id>[^"]+)-(?P<version>0|[1-9][0-9]*)"')
+# No referral is ever at this version (they start at 1): what a value naming another
+# referral, a weak or malformed tag, or a list of tags expects, so that it is refused (412).
+NO_VERSION = 0
+
+
+def expected_version(if_match: str | None, referral_id) -> int | None:
+    """The version an `If-Match` header expects the referral to be at: None when absent or
+    `*` (any version), NO_VERSION when it is not exactly this referral's ETag."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    match = _ETAG.fullmatch(if_match.strip())
+    try:
+        same = match is not None and match["id"] == str(uuid.UUID(str(referral_id)))
+    except ValueError:
+        same = False
+    return int(match["version"]) if same else NO_VERSION
 
 
 @extend_schema(tags=["referrals"])
@@ -114,7 +137,7 @@ class ReferralViewSet(
         referral = services.referral_transition(
             caller=request.user,
             referral_id=pk,
-            if_match=request.headers.get("If-Match"),
+            expected_version=expected_version(request.headers.get("If-Match"), pk),
             **data.validated_data,
         )
         referral = selectors.referral_detail(caller=request.user).get(pk=referral.pk)

@@ -17,6 +17,7 @@ from clinic.api.fields import (
     UniqueChoiceListField,
     WholeNumberField,
 )
+from clinic.errors import Invalid
 from clinic.models import Event
 from referrals.api.serializers import ReferralSummarySerializer
 from triage import selectors
@@ -24,6 +25,7 @@ from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
 from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
+from triage.services import review_validate
 
 OLDEST_AGE_YEARS = 130
 
@@ -250,17 +252,16 @@ class ReviewInputSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=2000, help_text="Why: kept with the review.")
 
     def validate(self, data: dict) -> dict:
-        disposition = data["disposition"]
-        errors = {}
-        if data["service"] not in v.SERVICES_BY_DISPOSITION[disposition]:
-            allowed = ", ".join(v.SERVICES_BY_DISPOSITION[disposition])
-            errors["service"] = [f"For {disposition}, must be one of: {allowed}."]
-        if disposition != "medical_referral" and data["urgency"] != "routine":
-            errors["urgency"] = ["Only a medical referral can be urgent or an emergency."]
-        if disposition != "medical_referral" and data.get("imaging", "none") != "none":
-            errors["imaging"] = ["Only a medical referral recommends imaging."]
-        if errors:
-            raise serializers.ValidationError(errors)
+        # The clinical rules are the service's, shared with the admin's review form.
+        try:
+            review_validate(
+                disposition=data["disposition"],
+                urgency=data["urgency"],
+                service=data["service"],
+                imaging=data.get("imaging"),
+            )
+        except Invalid as error:
+            raise serializers.ValidationError(error.errors) from None
         return data
 
 
