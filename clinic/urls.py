@@ -10,7 +10,7 @@ from clinic.api.access_views import (
     StaffTokenView,
 )
 from clinic.api.audit_views import AuditEventViewSet
-from triage.admin_dashboard import dashboard_view
+from referrals.admin_dashboard import dashboard_view
 from triage.api.views import HealthView
 
 router = SimpleRouter()

@@ -227,3 +227,44 @@ def referral_follow(
             note=note,
         )
     return active
+
+
+def referral_open_for_intake(
+    *,
+    caller: Caller,
+    intake: Intake,
+    disposition: str,
+    urgency: str,
+    service: str,
+    imaging: str,
+    reasons: list[dict],
+    now=None,
+) -> Referral:
+    """triage.hooks.open_referral: the referral a new intake's decision needs."""
+    outcome = Outcome(disposition, urgency, service, imaging)
+    return referral_open(caller=caller, intake=intake, outcome=outcome, reasons=reasons, now=now)
+
+
+def referral_follow_review(
+    *,
+    caller: Caller,
+    intake: Intake,
+    active: Referral | None,
+    decision_changed: bool,
+    disposition: str,
+    urgency: str,
+    service: str,
+    imaging: str,
+    reasons: list[dict],
+    note: str,
+) -> Referral | None:
+    """triage.hooks.follow_review: the referral follows a review's final decision."""
+    return referral_follow(
+        caller=caller,
+        intake=intake,
+        active=active,
+        decision_changed=decision_changed,
+        outcome=Outcome(disposition, urgency, service, imaging),
+        reasons=reasons,
+        note=note,
+    )

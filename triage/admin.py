@@ -24,8 +24,7 @@ from clinic.admin_mixins import (
 )
 from clinic.errors import Invalid
 from clinic.scoping import for_caller_as
-from referrals.selectors import with_overdue
-from triage import services
+from triage import hooks, services
 from triage.admin_display import answers_in_words, words
 from triage.admin_review import ReviewForm
 from triage.decisions import final_decision
@@ -161,7 +160,7 @@ class IntakeAdmin(
 
     @admin.display(description="Referral")
     def referral_panel(self, obj: Intake) -> str:
-        referrals = with_overdue(obj.referrals.all()).prefetch_related("history")
+        referrals = hooks.referrals_for_admin(obj)
         return render_to_string("triage/admin/referral_panel.html", {"referrals": referrals})
 
     @admin.display(description="Answers")

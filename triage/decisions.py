@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+from django.db.models import Model
 
 from triage.engine import Advice, advice_for
 from triage.models import Intake, Review
-
-if TYPE_CHECKING:
-    from referrals.models import Referral
 
 # Where the patient goes, in words for the patient.
 SERVICE_WORDS = {
@@ -45,7 +43,7 @@ def latest_review(intake: Intake) -> Review | None:
     return reviews[0] if reviews else None
 
 
-def latest_referral(intake: Intake) -> Referral | None:
+def latest_referral(intake: Intake) -> Model | None:
     """The latest referral the intake opened, in whatever status it is now."""
     if hasattr(intake, "active_referral"):  # just created: known without a query
         return intake.active_referral

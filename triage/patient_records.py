@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import AuditEvent, AuditPatient, Event, IdempotencyRecord
-from referrals.models import Referral
 from triage.models import Patient
 
 
@@ -37,7 +36,7 @@ def patient_export(*, patient_id: uuid.UUID, actor: str) -> dict[str, Any]:
     """Everything held about one patient, as JSON-ready data. The export is itself audited."""
     patient = Patient.objects.select_related("branch").get(pk=patient_id)
     intakes = patient.intakes.select_related("assessment").prefetch_related("reviews")
-    referrals = Referral.objects.filter(patient=patient).prefetch_related("history")
+    referrals = patient.referrals.prefetch_related("history")  # the referrals app's relation
     data = {
         "exported_at": timezone.now(),
         "patient": {

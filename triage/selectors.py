@@ -9,7 +9,6 @@ from django_filters.constants import EMPTY_VALUES
 from clinic.callers import Caller
 from clinic.models import Event
 from clinic.scoping import for_caller
-from referrals.models import Referral
 from triage.filtersets import IntakeFilterSet
 from triage.models import Assessment, Intake, Patient, Review
 
@@ -24,8 +23,11 @@ def intake_list(*, caller: Caller) -> QuerySet[Intake]:
         for_caller(intakes, caller)
         .select_related("patient", "assessment")
         .prefetch_related(
+            # The intake's referrals (a relation the referrals app adds), newest first.
             Prefetch(
-                "referrals", Referral.objects.order_by("-created_at"), to_attr="referral_list"
+                "referrals",
+                Intake.referrals.rel.related_model.objects.order_by("-created_at"),
+                to_attr="referral_list",
             ),
             Prefetch(
                 "reviews",

@@ -12,12 +12,7 @@ from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.errors import Conflict, Invalid, PermissionDenied
 from clinic.events import feed_batch, record_event
 from clinic.scoping import for_caller, get_or_not_found
-from referrals.services import (
-    Outcome,
-    active_referral_for_update,
-    referral_follow,
-    referral_open,
-)
+from triage import hooks
 from triage.ages import age_on
 from triage.decisions import final_decision
 from triage.engine import Decision, evaluate
@@ -107,12 +102,13 @@ def intake_create(
         intake.review_list = []
         intake.active_referral = None
         if decision.disposition != "home_care":
-            intake.active_referral = referral_open(
+            intake.active_referral = hooks.open_referral(
                 caller=caller,
                 intake=intake,
-                outcome=Outcome(
-                    decision.disposition, decision.urgency, decision.service, decision.imaging
-                ),
+                disposition=decision.disposition,
+                urgency=decision.urgency,
+                service=decision.service,
+                imaging=decision.imaging,
                 reasons=decided["reasons"],
                 now=submitted_at,
             )
@@ -160,7 +156,7 @@ def review_create(
         assert isinstance(caller, StaffCaller)  # only staff can be clinicians
         assessment = intake.assessment
         before = final_decision(intake)
-        active = active_referral_for_update(intake=intake)
+        active = hooks.lock_active_referral(intake=intake)
         if imaging is None:
             imaging = assessment.imaging if disposition == "medical_referral" else "none"
         overridden = (disposition, urgency, service, imaging) != (
@@ -190,13 +186,16 @@ def review_create(
             data={"disposition": disposition, "urgency": urgency, "service": service,
                   "overridden": overridden},
         )  # fmt: skip
-        referral_follow(
+        hooks.follow_review(
             caller=caller,
             intake=intake,
             active=active,
             decision_changed=(before.disposition, before.urgency, before.service, before.imaging)
             != (disposition, urgency, service, imaging),
-            outcome=Outcome(disposition, urgency, service, imaging),
+            disposition=disposition,
+            urgency=urgency,
+            service=service,
+            imaging=imaging,
             reasons=assessment.decision["reasons"],
             note=f"Clinician review: {reason}",
         )

@@ -190,7 +190,7 @@ def test_a_failure_in_the_admin_shows_a_page_not_json(two_branches, monkeypatch)
     def fail(**kwargs):
         raise RuntimeError("NORTH-1 broke")
 
-    monkeypatch.setattr("triage.admin_dashboard.dashboard", fail)
+    monkeypatch.setattr("referrals.admin_dashboard.dashboard", fail)
     response = client.get("/admin/dashboard/")
 
     assert response.status_code == 500

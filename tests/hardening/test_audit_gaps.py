@@ -83,7 +83,7 @@ def test_a_crash_in_a_view_that_audits_nothing_is_recorded_as_a_request_error(de
 def test_a_crash_in_the_admin_is_recorded_under_the_person(db, monkeypatch):
     client = signed_in("dr.crash", {"north": "clinician"})
     client.raise_request_exception = False
-    monkeypatch.setattr("triage.admin_dashboard.dashboard", _crash)
+    monkeypatch.setattr("referrals.admin_dashboard.dashboard", _crash)
 
     assert client.get("/admin/dashboard/").status_code == 500
     [event] = _events("request.error")

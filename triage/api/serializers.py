@@ -19,8 +19,7 @@ from clinic.api.fields import (
 )
 from clinic.errors import Invalid
 from clinic.models import Event
-from referrals.api.serializers import ReferralSummarySerializer
-from triage import selectors
+from triage import hooks, selectors
 from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
@@ -228,15 +227,15 @@ class IntakeSerializer(serializers.ModelSerializer):
         return ReviewSerializer(context=self.context)
 
     @cached_property
-    def _referral_out(self) -> ReferralSummarySerializer:
-        return ReferralSummarySerializer(context=self.context)
+    def _referral_out(self) -> serializers.Serializer:
+        return hooks.referral_summary_serializer()(context=self.context)
 
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, intake: Intake) -> dict | None:
         review = latest_review(intake)
         return None if review is None else self._review_out.to_representation(review)
 
-    @extend_schema_field(ReferralSummarySerializer(allow_null=True))
+    # Its schema is the referrals app's summary, declared where that app registers it.
     def get_referral(self, intake: Intake) -> dict | None:
         referral = latest_referral(intake)
         return None if referral is None else self._referral_out.to_representation(referral)

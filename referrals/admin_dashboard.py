@@ -11,7 +11,7 @@ from clinic import audit
 from clinic.admin_mixins import staff_caller
 from clinic.charts import horizontal_bars, stacked_bars
 from clinic.models import Branch
-from triage.dashboard import dashboard
+from referrals.dashboard import dashboard
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 
