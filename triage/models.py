@@ -5,7 +5,6 @@ the engine computed it. Neither is ever edited: a clinician's review is a record
 """
 
 import uuid
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -14,9 +13,6 @@ from django.db.models import Q
 from clinic.models import ApiKey, Branch
 from clinic.records import WriteOnceModel
 from triage.engine import vocabulary as v
-
-if TYPE_CHECKING:
-    from referrals.models import Referral
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -77,9 +73,10 @@ class Intake(models.Model):
         ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="intakes"
     )
     # Set by intake_create (and review_list by the list's prefetch) for the response to read
-    # without querying again; unset otherwise (see triage.decisions).
+    # without querying again; unset otherwise (see triage.decisions). The referral is typed as
+    # any model: triage never imports referrals (tests/test_architecture.py).
     review_list: list["Review"]
-    active_referral: "Referral | None"
+    active_referral: models.Model | None
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
