@@ -45,8 +45,6 @@ def latest_review(intake: Intake) -> Review | None:
 
 def latest_referral(intake: Intake) -> Model | None:
     """The latest referral the intake opened, in whatever status it is now."""
-    if hasattr(intake, "active_referral"):  # just created: known without a query
-        return intake.active_referral
     referrals = getattr(intake, "referral_list", None)
     if referrals is None:
         return intake.referrals.order_by("-created_at").first()

@@ -72,11 +72,6 @@ class Intake(models.Model):
     api_key = models.ForeignKey(
         ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="intakes"
     )
-    # Set by intake_create (and review_list by the list's prefetch) for the response to read
-    # without querying again; unset otherwise (see triage.decisions). The referral is typed as
-    # any model: triage never imports referrals (tests/test_architecture.py).
-    review_list: list["Review"]
-    active_referral: models.Model | None
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

@@ -1,11 +1,13 @@
 """Writes of triage data: each service is one transaction, and owns its side effects."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from clinic.callers import Caller, KeyCaller, StaffCaller
@@ -50,9 +52,19 @@ def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
     return record
 
 
+@dataclass(frozen=True)
+class IntakeCreated:
+    """A new intake with what its response shows, known without reading it back: its
+    referral (any model: triage never imports referrals) and its reviews (none yet)."""
+
+    intake: Intake
+    referral: Model | None
+    reviews: tuple[Review, ...] = ()
+
+
 def intake_create(
     *, caller: Caller, patient: Mapping[str, Any], answers: Mapping[str, Any]
-) -> Intake:
+) -> IntakeCreated:
     """Store an intake, the engine's decision on it and, when the decision sends the patient
     somewhere, its referral: all together, or nothing."""
     branch = caller.branch
@@ -98,11 +110,9 @@ def intake_create(
                 intake_id=intake.id,
                 data=data,
             )
-        # What the response shows, known without reading it back.
-        intake.review_list = []
-        intake.active_referral = None
+        referral = None
         if decision.disposition != "home_care":
-            intake.active_referral = hooks.open_referral(
+            referral = hooks.open_referral(
                 caller=caller,
                 intake=intake,
                 disposition=decision.disposition,
@@ -112,7 +122,7 @@ def intake_create(
                 reasons=decided["reasons"],
                 now=submitted_at,
             )
-    return intake
+    return IntakeCreated(intake=intake, referral=referral)
 
 
 def review_validate(

@@ -24,7 +24,7 @@ from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
 from triage.questionnaire import ANSWER_QUESTIONS, STARTBACK_QUESTIONS, Question
-from triage.services import review_validate
+from triage.services import IntakeCreated, review_validate
 
 OLDEST_AGE_YEARS = 130
 
@@ -230,14 +230,25 @@ class IntakeSerializer(serializers.ModelSerializer):
     def _referral_out(self) -> serializers.Serializer:
         return hooks.referral_summary_serializer()(context=self.context)
 
+    def _created(self, intake: Intake) -> IntakeCreated | None:
+        """What intake_create returned, when this is its response (the view passes it in the
+        context): the review and referral then are known without a query."""
+        created = self.context.get("created")
+        return created if created is not None and created.intake is intake else None
+
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, intake: Intake) -> dict | None:
-        review = latest_review(intake)
+        created = self._created(intake)
+        if created is None:
+            review = latest_review(intake)
+        else:
+            review = created.reviews[0] if created.reviews else None
         return None if review is None else self._review_out.to_representation(review)
 
     # Its schema is the referrals app's summary, declared where that app registers it.
     def get_referral(self, intake: Intake) -> dict | None:
-        referral = latest_referral(intake)
+        created = self._created(intake)
+        referral = latest_referral(intake) if created is None else created.referral
         return None if referral is None else self._referral_out.to_representation(referral)
 
 

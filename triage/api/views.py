@@ -134,9 +134,10 @@ class IntakeViewSet(
     def create(self, request: Request) -> Response:
         data = s.IntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        intake = services.intake_create(caller=request.user, **data.validated_data)
-        body = s.IntakeSerializer(intake, context=self.get_serializer_context()).data
-        location = request.build_absolute_uri(f"{intake.id}/")
+        created = services.intake_create(caller=request.user, **data.validated_data)
+        context = {**self.get_serializer_context(), "created": created}
+        body = s.IntakeSerializer(created.intake, context=context).data
+        location = request.build_absolute_uri(f"{created.intake.id}/")
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
     def idempotent_replay_body(self, body: dict) -> dict:
