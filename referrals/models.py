@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from clinic.choices import labelled_choices
 from clinic.models import ApiKey, Branch
 from clinic.records import WriteOnceModel
 from referrals.workflow import AWAITING_BOOKING, FINAL, STATUSES
@@ -15,20 +16,16 @@ from triage.models import Intake, Patient
 REFERRED_SERVICES = tuple(service for service in v.SERVICES if service != "self_care")
 
 
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").capitalize()) for value in values]
-
-
 class Referral(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="referrals")
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="referrals")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
-    service = models.CharField(max_length=40, choices=_choices(REFERRED_SERVICES))
-    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
+    service = models.CharField(max_length=40, choices=labelled_choices(REFERRED_SERVICES))
+    urgency = models.CharField(max_length=10, choices=labelled_choices(v.URGENCIES))
     imaging = models.CharField(max_length=20, choices=list(v.IMAGING_LABELS.items()))
     reasons_summary = models.TextField()
-    status = models.CharField(max_length=20, choices=_choices(STATUSES), default="open")
+    status = models.CharField(max_length=20, choices=labelled_choices(STATUSES), default="open")
     due_by = models.DateTimeField()
     first_booked_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was first booked."
@@ -100,8 +97,8 @@ class ReferralHistory(WriteOnceModel):
 
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="history")
     kind = models.CharField(max_length=20, choices=KINDS, default="transition")
-    from_status = models.CharField(max_length=20, choices=_choices(STATUSES), blank=True)
-    to_status = models.CharField(max_length=20, choices=_choices(STATUSES))
+    from_status = models.CharField(max_length=20, choices=labelled_choices(STATUSES), blank=True)
+    to_status = models.CharField(max_length=20, choices=labelled_choices(STATUSES))
     note = models.TextField(blank=True)
     actor = models.CharField(max_length=200, help_text="Who: a user name or an API key prefix.")
     user = models.ForeignKey(

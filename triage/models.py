@@ -10,13 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from clinic.choices import labelled_choices
 from clinic.models import ApiKey, Branch
 from clinic.records import WriteOnceModel
 from triage.engine import vocabulary as v
-
-
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(value, value.replace("_", " ").capitalize()) for value in values]
 
 
 def _one_of(field: str, values: tuple[str, ...], name: str) -> models.CheckConstraint:
@@ -44,7 +41,7 @@ class Patient(models.Model):
         max_length=64, help_text="The reception system's own identifier for this patient."
     )
     date_of_birth = models.DateField(null=True, help_text="Empty once the patient is redacted.")
-    sex = models.CharField(max_length=10, choices=_choices(v.SEXES))
+    sex = models.CharField(max_length=10, choices=labelled_choices(v.SEXES))
     created_at = models.DateTimeField(auto_now_add=True)
     redacted_at = models.DateTimeField(null=True, blank=True)
 
@@ -98,11 +95,11 @@ class Assessment(WriteOnceModel):
     # decisions per branch and day from this table and one index, without joining intakes.
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField()
-    disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
-    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
-    service = models.CharField(max_length=40, choices=_choices(v.SERVICES))
+    disposition = models.CharField(max_length=20, choices=labelled_choices(v.DISPOSITIONS))
+    urgency = models.CharField(max_length=10, choices=labelled_choices(v.URGENCIES))
+    service = models.CharField(max_length=40, choices=labelled_choices(v.SERVICES))
     imaging = models.CharField(max_length=20, choices=list(v.IMAGING_LABELS.items()))
-    startback_risk = models.CharField(max_length=10, choices=_choices(v.RISKS))
+    startback_risk = models.CharField(max_length=10, choices=labelled_choices(v.RISKS))
     has_red_flags = models.BooleanField()
     age = models.PositiveSmallIntegerField(help_text="Whole years on the intake date.")
     ruleset_version = models.CharField(max_length=20)
@@ -141,9 +138,9 @@ class Review(WriteOnceModel):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="triage_reviews"
     )
-    disposition = models.CharField(max_length=20, choices=_choices(v.DISPOSITIONS))
-    urgency = models.CharField(max_length=10, choices=_choices(v.URGENCIES))
-    service = models.CharField(max_length=40, choices=_choices(v.SERVICES))
+    disposition = models.CharField(max_length=20, choices=labelled_choices(v.DISPOSITIONS))
+    urgency = models.CharField(max_length=10, choices=labelled_choices(v.URGENCIES))
+    service = models.CharField(max_length=40, choices=labelled_choices(v.SERVICES))
     imaging = models.CharField(max_length=20, choices=list(v.IMAGING_LABELS.items()))
     reason = models.TextField()
     overridden = models.BooleanField(help_text="Differs from the assessment it reviewed.")

@@ -95,7 +95,7 @@ def test_a_crash_on_an_admin_record_page_names_the_page_and_the_record(api, monk
     intake = Intake.objects.get()
     client = signed_in("dr.crash", {"north": "clinician"})
     client.raise_request_exception = False
-    monkeypatch.setattr("triage.admin.final_decision", _crash)
+    monkeypatch.setattr("triage.admin.intakes.final_decision", _crash)
 
     assert client.get(f"{INTAKE_ADMIN}{intake.pk}/change/").status_code == 500
     [event] = _events("admin.intake.view")

@@ -1,4 +1,4 @@
-"""The admin for triage: intakes read as a clinician reads them, and the review action."""
+"""Intakes in the admin, read as a clinician reads them, and the review action."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG, IS_FACETS_VAR, ORDER_VAR, PAGE_VAR
@@ -25,10 +25,10 @@ from clinic.admin_mixins import (
 from clinic.errors import Invalid
 from clinic.scoping import for_caller_as
 from triage import hooks, services
-from triage.admin_display import answers_in_words, words
-from triage.admin_review import ReviewForm
+from triage.admin.display import answers_in_words, words
+from triage.admin.review import ReviewForm
 from triage.decisions import final_decision
-from triage.models import Assessment, Intake, Patient, Review
+from triage.models import Assessment, Intake, Review
 from triage.selectors import assessment_lookup
 
 # The change list's own parameters, which do not filter its rows.
@@ -230,31 +230,3 @@ class IntakeAdmin(
         return audit_when_drawn(
             response, lambda status: audit_admin(request, REVIEW_FORM, status, intake)
         )
-
-
-@admin.register(Patient)
-class PatientAdmin(
-    ExactPatientSearch,
-    AuditedChangeListMixin,
-    AuditedChangeViewMixin,
-    BranchScopedAdminMixin,
-    admin.ModelAdmin,
-):
-    audit_view_action = "admin.patient.view"
-    audit_list_action = "admin.patient.list"
-    audit_patient_field = "pk"  # the row is the patient
-    list_display = ["external_id", "branch", "created_at"]
-    list_filter = [BranchFilter]
-    list_select_related = ["branch"]
-    patient_reference_field = "external_id"
-    readonly_fields = ["external_id", "branch", "date_of_birth", "sex", "created_at",
-                       "redacted_at"]  # fmt: skip
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # patients are created by intakes and redacted by a command
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

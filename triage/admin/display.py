@@ -3,6 +3,7 @@ words. Display only; nothing here decides anything."""
 
 from typing import Any
 
+from clinic.choices import code_words
 from triage.engine import vocabulary as v
 from triage.questionnaire import ANSWER_QUESTIONS, Question
 
@@ -43,4 +44,4 @@ def answers_in_words(answers: dict[str, Any]) -> list[dict[str, Any]]:
 
 def words(value: str) -> str:
     """A coded value as a person reads it: medical_referral → Medical referral."""
-    return v.IMAGING_LABELS.get(value) or value.replace("_", " ").capitalize()
+    return v.IMAGING_LABELS.get(value) or code_words(value)

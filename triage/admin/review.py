@@ -3,8 +3,9 @@ service's review_validate checks them for both) and the same service writes it."
 
 from django import forms
 
+from clinic.choices import labelled_choices
 from clinic.errors import Invalid
-from triage.admin_display import words
+from triage.admin.display import words
 from triage.engine import vocabulary as v
 from triage.models import Intake
 from triage.services import review_validate
@@ -12,16 +13,12 @@ from triage.services import review_validate
 AS_ASSESSED = ""
 
 
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(value, words(value)) for value in values]
-
-
 class ReviewForm(forms.Form):
-    disposition = forms.ChoiceField(choices=_choices(v.DISPOSITIONS))
-    urgency = forms.ChoiceField(choices=_choices(v.URGENCIES))
-    service = forms.ChoiceField(choices=_choices(v.SERVICES))
+    disposition = forms.ChoiceField(choices=labelled_choices(v.DISPOSITIONS, words))
+    urgency = forms.ChoiceField(choices=labelled_choices(v.URGENCIES, words))
+    service = forms.ChoiceField(choices=labelled_choices(v.SERVICES, words))
     imaging = forms.ChoiceField(
-        choices=[(AS_ASSESSED, "As assessed"), *_choices(v.IMAGING)],
+        choices=[(AS_ASSESSED, "As assessed"), *labelled_choices(v.IMAGING, words)],
         required=False,
         help_text="For a medical referral, 'As assessed' keeps the engine's recommendation.",
     )
