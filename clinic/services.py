@@ -11,21 +11,20 @@ from knox.models import AuthToken
 from clinic.models import ApiKey, Branch, StaffRole
 
 
-def api_key_create(*, branch_slug: str, name: str) -> tuple[ApiKey, str]:
-    """Create a key (and its branch if new). Returns the key record and the plain key,
-    which is never stored and cannot be shown again."""
-    with transaction.atomic():
-        branch, _ = Branch.objects.get_or_create(
-            slug=branch_slug, defaults={"name": branch_slug.replace("-", " ").title()}
-        )
-        key, plain = ApiKey.objects.create_key(branch=branch, name=name)
-        return cast(ApiKey, key), plain  # the manager of ApiKey creates ApiKeys
-
-
 def api_key_issue(*, branch: Branch, name: str, expiry_date=None) -> tuple[ApiKey, str]:
     """A new key for a branch; the plain key is returned once and never stored."""
     key, plain = ApiKey.objects.create_key(branch=branch, name=name, expiry_date=expiry_date)
     return cast(ApiKey, key), plain  # the manager of ApiKey creates ApiKeys
+
+
+def api_key_create(*, branch_slug: str, name: str) -> tuple[ApiKey, str]:
+    """api_key_issue for a branch named by its slug (the commands' and tests' way), creating
+    the branch if new."""
+    with transaction.atomic():
+        branch, _ = Branch.objects.get_or_create(
+            slug=branch_slug, defaults={"name": branch_slug.replace("-", " ").title()}
+        )
+        return api_key_issue(branch=branch, name=name)
 
 
 def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
