@@ -22,10 +22,8 @@ from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
-from clinic.models import ApiKey, Branch, StaffRole
+from clinic.models import ADMIN_ROLES, ApiKey, Branch, StaffRole
 from clinic.scoping import for_caller_as
-
-ADMIN_ROLES = ("clinic_admin",)
 
 
 class TokenRequestSerializer(StrictSerializer):
@@ -233,7 +231,7 @@ class StaffRoleSerializer(serializers.ModelSerializer):
 
 class StaffRoleGrantSerializer(StrictSerializer):
     username = StrictRegexField(r"^[\w.@+-]{1,150}$")
-    role = StrictChoiceField(StaffRole.ROLES)
+    role = StrictChoiceField(StaffRole.Role.choices)
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
 
 

@@ -8,10 +8,8 @@ from clinic.api.permissions import IsBranchCaller
 from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, error_responses
 from clinic.audit import AuditedMixin
-from clinic.models import AuditEvent
+from clinic.models import ADMIN_ROLES, AuditEvent
 from clinic.scoping import for_caller_as
-
-ADMIN_ROLES = ("clinic_admin",)
 
 
 class IsClinicAdmin(BasePermission):
