@@ -13,13 +13,12 @@ from rest_framework_api_key.models import APIKey
 
 from clinic import audit, services, sign_in_guard
 from clinic.admin_mixins import (
-    ADMIN_ROLES,
     BranchFilter,
     BranchScopedAdminMixin,
     ReadOnlyAdminMixin,
     staff_caller,
 )
-from clinic.models import ApiKey, AuditEvent, Branch, Event, StaffRole
+from clinic.models import ADMIN_ROLES, ApiKey, AuditEvent, Branch, Event, StaffRole
 
 # The library's own key model is unused: every key here belongs to a branch.
 admin.site.unregister(APIKey)

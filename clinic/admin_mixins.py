@@ -12,11 +12,10 @@ from django.utils.functional import cached_property
 
 from clinic import audit
 from clinic.callers import StaffCaller
-from clinic.models import Branch
+from clinic.models import Branch, StaffRole
 from clinic.scoping import for_caller_as
 
-EVERY_ROLE = ("reception", "clinician", "clinic_admin")
-ADMIN_ROLES = ("clinic_admin",)
+EVERY_ROLE = tuple(StaffRole.Role)
 
 
 def staff_caller(request: HttpRequest) -> StaffCaller:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from clinic.models import ApiKey, Branch, StaffRole
+from clinic.models import CLINICAL_ROLES, ApiKey, Branch, StaffRole
 
 
 class Caller:
@@ -79,7 +79,9 @@ class StaffCaller(Caller):
         if not (user.is_authenticated and user.is_active):
             roles = {}  # e.g. the admin's sign-in page asking what a visitor may see
         elif user.is_superuser:
-            roles = dict.fromkeys(Branch.objects.values_list("id", flat=True), "clinic_admin")
+            roles = dict.fromkeys(
+                Branch.objects.values_list("id", flat=True), StaffRole.Role.CLINIC_ADMIN
+            )
         else:
             roles = dict(StaffRole.objects.filter(user=user).values_list("branch_id", "role"))
         return cls(user=user, roles=roles)
@@ -103,7 +105,7 @@ class StaffCaller(Caller):
         return f"user:{self.user.pk}"
 
     def is_clinician_in(self, branch_id: int) -> bool:
-        return self.roles.get(branch_id) in ("clinician", "clinic_admin")
+        return self.roles.get(branch_id) in CLINICAL_ROLES
 
     def branch_ids_as(self, roles: tuple[str, ...]) -> tuple[int, ...]:
         return tuple(branch for branch, role in self.roles.items() if role in roles)

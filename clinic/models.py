@@ -41,32 +41,41 @@ class ApiKey(AbstractAPIKey):
         verbose_name_plural = "API keys"
 
 
+class Role(models.TextChoices):
+    """The one spelling of the staff roles, wherever the code names one: `StaffRole.Role`."""
+
+    RECEPTION = "reception", "Reception"
+    CLINICIAN = "clinician", "Clinician"
+    CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+
+
 class StaffRole(models.Model):
     """A person's role in one branch. Clinicians (and clinic admins) may review decisions."""
 
-    ROLES = (  # the values are clinic.callers' role names
-        ("reception", "Reception"),
-        ("clinician", "Clinician"),
-        ("clinic_admin", "Clinic admin"),
-    )
+    Role = Role  # defined above the class only so that Meta (which cannot see its body) can name it
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
     )
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="staff_roles")
-    role = models.CharField(max_length=20, choices=ROLES)
+    role = models.CharField(max_length=20, choices=Role.choices)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "branch"], name="staff_role_one_per_branch"),
             models.CheckConstraint(
-                condition=Q(role__in=["reception", "clinician", "clinic_admin"]),
+                condition=Q(role__in=Role.values),
                 name="staff_role_valid",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.role} at {self.branch}"
+
+
+# Who may review decisions and see a patient's answers in a branch; who administers one.
+CLINICAL_ROLES = (StaffRole.Role.CLINICIAN, StaffRole.Role.CLINIC_ADMIN)
+ADMIN_ROLES = (StaffRole.Role.CLINIC_ADMIN,)
 
 
 class Event(models.Model):

@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
         "UrgencyEnum": "triage.engine.vocabulary.URGENCIES",
         "ReferredServiceEnum": "referrals.models.REFERRED_SERVICES",
         "ReferralStatusEnum": "referrals.workflow.STATUSES",
-        "StaffRoleEnum": "clinic.models.StaffRole.ROLES",
+        "StaffRoleEnum": "clinic.models.StaffRole.Role",
     },
 }
 

@@ -3,13 +3,18 @@
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from knox.models import AuthToken
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,15 +22,13 @@ from rest_framework.views import APIView
 from clinic import services, sign_in_guard
 from clinic.api import paths
 from clinic.api.fields import StrictChoiceField, StrictRegexField, StrictSerializer
-from clinic.api.permissions import IsBranchCaller
 from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
-from clinic.models import ApiKey, Branch, StaffRole
+from clinic.models import ADMIN_ROLES, ApiKey, Branch, StaffRole
 from clinic.scoping import for_caller_as
-
-ADMIN_ROLES = ("clinic_admin",)
 
 
 class TokenRequestSerializer(StrictSerializer):
@@ -101,15 +104,6 @@ class CurrentTokenView(StrictQueryMixin, AuditedMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IsClinicAdmin(BasePermission):
-    message = "Only a clinic admin may manage API keys."
-
-    def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, StaffCaller) and bool(
-            request.user.branch_ids_as(ADMIN_ROLES)
-        )
-
-
 class ApiKeySerializer(serializers.ModelSerializer):
     branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -150,30 +144,29 @@ def _issued(api_key: ApiKey, key: str) -> dict:
 
 
 @extend_schema(tags=["access"])
-class ApiKeyViewSet(StrictQueryMixin, AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(
+    list=extend_schema(
+        summary="The reception keys of your branches",
+        # 400: a page that does not exist, or a bad page size (clinic/api/pagination.py).
+        responses={200: ApiKeySerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
     """Clinic admins list, issue, revoke and rotate their branches' reception keys."""
 
     serializer_class = ApiKeySerializer
-    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    queryset_model = ApiKey
+    required_roles = {"*": ADMIN_ROLES}
+    role_message = "Only a clinic admin may manage API keys."
     lookup_field = "prefix"
     lookup_value_regex = paths.KEY_PREFIX
     audit_object_type = "api_key"
     audit_actions = {"list": "api_key.list", "create": "api_key.issue",
                      "revoke": "api_key.revoke", "rotate": "api_key.rotate"}  # fmt: skip
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ApiKey.objects.none()
+    def get_scoped_queryset(self):
         keys = ApiKey.objects.select_related("branch").order_by("-created")
-        return for_caller_as(keys, self.request.user, ADMIN_ROLES)
-
-    @extend_schema(
-        summary="The reception keys of your branches",
-        # 400: a page that does not exist, or a bad page size (clinic/api/pagination.py).
-        responses={200: ApiKeySerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
+        return for_caller_as(keys, self.caller, ADMIN_ROLES)
 
     @extend_schema(
         summary="Issue a reception key (the plain key is shown once)",
@@ -183,7 +176,7 @@ class ApiKeyViewSet(StrictQueryMixin, AuditedMixin, mixins.ListModelMixin, views
     def create(self, request: Request) -> Response:
         data = ApiKeyCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        administered = request.user.branch_ids_as(ADMIN_ROLES)
+        administered = self.caller.branch_ids_as(ADMIN_ROLES)
         slug = data.validated_data.get("branch")
         branches = Branch.objects.filter(id__in=administered)
         if slug is not None:
@@ -233,7 +226,7 @@ class StaffRoleSerializer(serializers.ModelSerializer):
 
 class StaffRoleGrantSerializer(StrictSerializer):
     username = StrictRegexField(r"^[\w.@+-]{1,150}$")
-    role = StrictChoiceField(StaffRole.ROLES)
+    role = StrictChoiceField(StaffRole.Role.choices)
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
 
 
@@ -262,33 +255,26 @@ def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
 
 
 @extend_schema(tags=["access"])
-class StaffRoleViewSet(
-    StrictQueryMixin,
-    AuditedMixin,
-    mixins.ListModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(
+    list=extend_schema(
+        summary="The people with a role in your branches",
+        responses={200: StaffRoleSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class StaffRoleViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.DestroyModelMixin):
     """Clinic admins give people roles in their branches, and take them away."""
 
     serializer_class = StaffRoleSerializer
-    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    queryset_model = StaffRole
+    required_roles = {"*": ADMIN_ROLES}
+    role_message = "Only a clinic admin may manage API keys."  # sic: the message it has always had
     lookup_value_regex = paths.WHOLE_NUMBER
     audit_object_type = "staff_role"
     audit_actions = {"list": "staff.list", "create": "staff.grant", "destroy": "staff.remove"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return StaffRole.objects.none()
+    def get_scoped_queryset(self):
         roles = StaffRole.objects.select_related("user", "branch").order_by("branch", "user")
-        return for_caller_as(roles, self.request.user, ADMIN_ROLES)
-
-    @extend_schema(
-        summary="The people with a role in your branches",
-        responses={200: StaffRoleSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
+        return for_caller_as(roles, self.caller, ADMIN_ROLES)
 
     @extend_schema(
         summary="Give a person a role in a branch (creating their own account if needed)",
@@ -303,13 +289,13 @@ class StaffRoleViewSet(
     def create(self, request: Request) -> Response:
         data = StaffRoleGrantSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        branch = _administered_branch(request.user, data.validated_data.get("branch"))
+        branch = _administered_branch(self.caller, data.validated_data.get("branch"))
         try:
             staff_role, password = services.staff_role_grant(
                 branch=branch,
                 username=data.validated_data["username"],
                 role=data.validated_data["role"],
-                administered=request.user.branch_ids_as(ADMIN_ROLES),
+                administered=self.caller.branch_ids_as(ADMIN_ROLES),
             )
         except services.UsernameUnavailable:
             raise ValidationError(

@@ -1,25 +1,12 @@
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.permissions import BasePermission
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
 
 from clinic.api.filters import IsoDateFilter, UtcIsoDateTimeFilter
-from clinic.api.permissions import IsBranchCaller
-from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, error_responses
-from clinic.audit import AuditedMixin
-from clinic.models import AuditEvent
+from clinic.api.viewsets import ClinicViewSet
+from clinic.models import ADMIN_ROLES, AuditEvent
 from clinic.scoping import for_caller_as
-
-ADMIN_ROLES = ("clinic_admin",)
-
-
-class IsClinicAdmin(BasePermission):
-    message = "Only a clinic admin may read the audit trail."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.branch_ids_as(ADMIN_ROLES))
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -57,26 +44,23 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
 
 @extend_schema(tags=["audit"])
-class AuditEventViewSet(
-    StrictQueryMixin, AuditedMixin, mixins.ListModelMixin, viewsets.GenericViewSet
-):
+@extend_schema_view(
+    list=extend_schema(
+        summary="The audit trail (clinic admins)",
+        responses={200: AuditEventSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class AuditEventViewSet(ClinicViewSet, mixins.ListModelMixin):
     """The audit trail of the branches the caller administers, newest first."""
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
-    permission_classes = [IsBranchCaller, IsClinicAdmin]
+    queryset_model = AuditEvent
+    required_roles = {"*": ADMIN_ROLES}
+    role_message = "Only a clinic admin may read the audit trail."
     audit_object_type = "audit_event"
     audit_actions = {"list": "audit.list"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return AuditEvent.objects.none()
+    def get_scoped_queryset(self):
         events = AuditEvent.objects.prefetch_related("patients").order_by("-id")
-        return for_caller_as(events, self.request.user, ADMIN_ROLES)
-
-    @extend_schema(
-        summary="The audit trail (clinic admins)",
-        responses={200: AuditEventSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return for_caller_as(events, self.caller, ADMIN_ROLES)

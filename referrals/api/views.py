@@ -4,15 +4,14 @@ import uuid
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
-from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
     IDEMPOTENT_ERRORS,
@@ -20,7 +19,7 @@ from clinic.api.schema import (
     WRITE_ERRORS,
     error_responses,
 )
-from clinic.audit import AuditedMixin
+from clinic.api.viewsets import ClinicViewSet
 from clinic.idempotency import idempotent
 from clinic.printable import printable_page
 from referrals import selectors, services
@@ -53,15 +52,16 @@ def expected_version(if_match: str | None, referral_id) -> int | None:
 
 
 @extend_schema(tags=["referrals"])
-class ReferralViewSet(
-    StrictQueryMixin,
-    AuditedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List referrals, newest first",
+        responses={200: s.ReferralSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )
+)
+class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ReferralSerializer
     filterset_class = ReferralFilterSet
+    queryset_model = Referral
     lookup_value_regex = paths.UUID
     audit_object_type = "referral"
     audit_actions = {
@@ -78,22 +78,13 @@ class ReferralViewSet(
             Referral.objects.filter(pk=self.kwargs["pk"]).values_list("patient_id", flat=True)
         )
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Referral.objects.none()
-        caller = self.request.user
+    def get_scoped_queryset(self):
+        caller = self.caller
         if self.action == "retrieve":
             return selectors.referral_detail(caller=caller)
         if self.action == "letter":
             return selectors.referral_letter(caller=caller)
         return selectors.referral_list(caller=caller)
-
-    @extend_schema(
-        summary="List referrals, newest first",
-        responses={200: s.ReferralSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         summary="One referral with its history",
@@ -135,12 +126,12 @@ class ReferralViewSet(
         data = s.TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.referral_transition(
-            caller=request.user,
+            caller=self.caller,
             referral_id=pk,
             expected_version=expected_version(request.headers.get("If-Match"), pk),
             **data.validated_data,
         )
-        referral = selectors.referral_detail(caller=request.user).get(pk=referral.pk)
+        referral = selectors.referral_detail(caller=self.caller).get(pk=referral.pk)
         return Response(s.ReferralDetailSerializer(referral).data, headers={"ETag": referral.etag})
 
     @extend_schema(

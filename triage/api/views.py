@@ -4,8 +4,8 @@ from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -15,7 +15,6 @@ from rest_framework.views import APIView
 
 from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
-from clinic.api.permissions import IsBranchCaller, IsClinicianOfBranch
 from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
@@ -24,8 +23,10 @@ from clinic.api.schema import (
     WRITE_ERRORS,
     error_responses,
 )
+from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
+from clinic.models import CLINICAL_ROLES
 from clinic.printable import printable_page
 from triage import selectors, services
 from triage.api import serializers as s
@@ -83,15 +84,29 @@ class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
 
 
 @extend_schema(tags=["intakes"])
-class IntakeViewSet(
-    StrictQueryMixin,
-    AuditedMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+@extend_schema_view(
+    list=extend_schema(
+        summary="List intakes, newest first",
+        responses={200: s.IntakeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary="One intake with its decision",
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Intake id"
+            )
+        ],
+        responses={200: s.IntakeSerializer, **error_responses(*READ_ERRORS, 404)},
+    ),
+)
+class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.IntakeSerializer
     filterset_class = IntakeFilterSet
+    queryset_model = Intake
+    # In the intake's own branch, checked once it is found (404 outside the caller's branches)
+    # and before the body is read.
+    object_roles = {"review": CLINICAL_ROLES}
+    role_message = "Only a clinician of this branch may do this."
     lookup_value_regex = paths.UUID
     audit_object_type = "intake"
     audit_actions = {
@@ -114,12 +129,10 @@ class IntakeViewSet(
         return list(intake.values_list("patient_id", flat=True))
 
     def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "caller": self.request.user}
+        return {**super().get_serializer_context(), "caller": self.caller}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
-            return Intake.objects.none()
-        return selectors.intake_list(caller=self.request.user)
+    def get_scoped_queryset(self):
+        return selectors.intake_list(caller=self.caller)
 
     @extend_schema(
         summary="Store an intake and its decision",
@@ -145,7 +158,7 @@ class IntakeViewSet(
         their branches, and its answers only if they may see answers there today."""
         if self.action != "create":
             return body
-        caller = self.request.user
+        caller = self.caller
         branch_id = (
             Intake.objects.filter(pk=body.get("id"), branch_id__in=caller.branch_ids)
             .values_list("branch_id", flat=True)
@@ -159,14 +172,7 @@ class IntakeViewSet(
 
     def count_rows(self) -> int | None:
         """The list's `count`, from the assessments (see selectors.intake_count)."""
-        return selectors.intake_count(caller=self.request.user, params=self.request.query_params)
-
-    @extend_schema(
-        summary="List intakes, newest first",
-        responses={200: s.IntakeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        return super().list(request, *args, **kwargs)
+        return selectors.intake_count(caller=self.caller, params=self.request.query_params)
 
     @extend_schema(
         summary="Confirm or override the decision (clinicians only)",
@@ -180,7 +186,7 @@ class IntakeViewSet(
             **error_responses(*WRITE_ERRORS, 404, *IDEMPOTENT_ERRORS),
         },
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsBranchCaller, IsClinicianOfBranch])
+    @action(detail=True, methods=["post"])
     @idempotent
     def review(self, request: Request, pk=None) -> Response:
         intake = self.get_object()  # 404 outside the caller's branches, 403 unless clinician
@@ -220,18 +226,6 @@ class IntakeViewSet(
             "printed_at": timezone.now(),
         }
         return printable_page("triage/care_plan.html", context)
-
-    @extend_schema(
-        summary="One intake with its decision",
-        parameters=[
-            OpenApiParameter(
-                "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Intake id"
-            )
-        ],
-        responses={200: s.IntakeSerializer, **error_responses(*READ_ERRORS, 404)},
-    )
-    def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
 
 def _care_plan(intake: Intake) -> dict:
