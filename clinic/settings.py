@@ -270,7 +270,7 @@ SPECTACULAR_SETTINGS = {
         "SexEnum": "triage.engine.vocabulary.SEXES",
         "ServiceEnum": "triage.engine.vocabulary.SERVICES",
         "ImagingEnum": "triage.engine.vocabulary.IMAGING",
-        "HealthStatusEnum": "triage.api.serializers.HEALTH_STATES",
+        "HealthStatusEnum": "clinic.api.health_views.HEALTH_STATES",
         "DispositionEnum": "triage.engine.vocabulary.DISPOSITIONS",
         "UrgencyEnum": "triage.engine.vocabulary.URGENCIES",
         "ReferredServiceEnum": "referrals.models.REFERRED_SERVICES",

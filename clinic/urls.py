@@ -10,8 +10,9 @@ from clinic.api.access_views import (
     StaffTokenView,
 )
 from clinic.api.audit_views import AuditEventViewSet
+from clinic.api.feed_views import EventFeedView
+from clinic.api.health_views import HealthView
 from referrals.admin_dashboard import dashboard_view
-from triage.api.views import HealthView
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
@@ -21,6 +22,7 @@ router.register("staff-roles", StaffRoleViewSet, basename="staff-role")
 urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),
     path("api/v1/", include("triage.api.urls")),
+    path("api/v1/events/", EventFeedView.as_view(), name="events"),
     path("api/v1/", include("referrals.api.urls")),
     path("api/v1/", include(router.urls)),
     path("api/v1/auth/tokens/", StaffTokenView.as_view(), name="staff-token"),

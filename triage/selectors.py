@@ -1,6 +1,6 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from copy import copy
 
 from django.db.models import Prefetch, QuerySet
@@ -78,21 +78,3 @@ def patient_list(*, caller: Caller) -> QuerySet[Patient]:
 def patient_history(*, patient: Patient) -> QuerySet[Event]:
     """Everything that happened to one patient's records, oldest first."""
     return Event.objects.filter(branch_id=patient.branch_id, patient_id=patient.id).order_by("id")
-
-
-def feed_cursor_exists(*, caller: Caller, cursor: int) -> bool:
-    """Whether the change feed could have given `cursor` to this caller: `0` (the start), or
-    the id of an event the caller sees (every `next_cursor` is one of these)."""
-    return cursor == 0 or for_caller(Event.objects.filter(id=cursor), caller).exists()
-
-
-def events_after(
-    *, caller: Caller, after: int, limit: int, types: Collection[str] = ()
-) -> list[Event]:
-    """The caller's events after the cursor `after`, oldest first; only of `types` if given.
-    Filtered, the last event listed is still a cursor to carry on from: no later event of
-    those types comes before it."""
-    events = for_caller(Event.objects.all(), caller).filter(id__gt=after)
-    if types:
-        events = events.filter(type__in=types)
-    return list(events.order_by("id")[:limit])

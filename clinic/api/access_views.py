@@ -1,16 +1,10 @@
 """Credentials: staff API tokens, and the branch API keys clinic admins manage."""
 
 from django.contrib.auth import authenticate
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from knox.models import AuthToken
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
@@ -21,7 +15,16 @@ from rest_framework.views import APIView
 
 from clinic import services, sign_in_guard
 from clinic.api import paths
-from clinic.api.fields import StrictChoiceField, StrictRegexField, StrictSerializer
+from clinic.api.access_serializers import (
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    GrantedStaffRoleSerializer,
+    IssuedApiKeySerializer,
+    StaffRoleGrantSerializer,
+    StaffRoleSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
 from clinic.api.viewsets import ClinicViewSet
@@ -29,20 +32,6 @@ from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
 from clinic.models import ADMIN_ROLES, ApiKey, Branch, StaffRole
 from clinic.scoping import for_caller_as
-
-
-class TokenRequestSerializer(StrictSerializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=200, style={"input_type": "password"})
-
-
-TokenSerializer = inline_serializer(
-    "StaffToken",
-    {
-        "token": serializers.CharField(help_text="Shown once."),
-        "expiry": serializers.DateTimeField(),
-    },
-)
 
 
 class StaffTokenView(StrictQueryMixin, AuditedMixin, APIView):
@@ -102,38 +91,6 @@ class CurrentTokenView(StrictQueryMixin, AuditedMixin, APIView):
             )
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class ApiKeySerializer(serializers.ModelSerializer):
-    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = ApiKey
-        fields = ["prefix", "name", "branch", "created", "expiry_date", "revoked"]
-        read_only_fields = fields
-
-
-class IssuedApiKeySerializer(ApiKeySerializer):
-    key = serializers.CharField(help_text="The plain key: shown this once, never again.")
-
-    class Meta(ApiKeySerializer.Meta):
-        fields = [*ApiKeySerializer.Meta.fields, "key"]
-        read_only_fields = fields
-
-
-class ApiKeyCreateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=50)
-    branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
-    expiry_date = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="In the future; none: the key does not expire."
-    )
-
-    def validate_expiry_date(self, value):
-        # A key that has expired already is no use; and a date centuries ago would come back
-        # with a local mean time offset in seconds (-00:01:15), which is not a valid date-time.
-        if value is not None and value <= timezone.now():
-            raise serializers.ValidationError("Must be in the future.", code="past")
-        return value
 
 
 _PREFIX = OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="The key's prefix")
@@ -212,32 +169,6 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
         old = get_object_or_404(self.get_queryset().filter(revoked=False), prefix=prefix)
         api_key, key = services.api_key_rotate(api_key=old)
         return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
-
-
-class StaffRoleSerializer(serializers.ModelSerializer):
-    username = serializers.CharField(source="user.username", read_only=True)
-    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-
-    class Meta:
-        model = StaffRole
-        fields = ["id", "username", "branch", "role"]
-        read_only_fields = fields
-
-
-class StaffRoleGrantSerializer(StrictSerializer):
-    username = StrictRegexField(r"^[\w.@+-]{1,150}$")
-    role = StrictChoiceField(StaffRole.Role.choices)
-    branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
-
-
-class GrantedStaffRoleSerializer(StaffRoleSerializer):
-    password = serializers.CharField(
-        allow_null=True, help_text="For a new account only: shown once; the person changes it."
-    )
-
-    class Meta(StaffRoleSerializer.Meta):
-        fields = [*StaffRoleSerializer.Meta.fields, "password"]
-        read_only_fields = fields
 
 
 _USERNAME_UNAVAILABLE = (

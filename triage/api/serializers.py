@@ -8,6 +8,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from clinic.api.feed_serializers import EventSerializer
 from clinic.api.fields import (
     StrictBooleanField,
     StrictChoiceField,
@@ -15,11 +16,9 @@ from clinic.api.fields import (
     StrictRegexField,
     StrictSerializer,
     UniqueChoiceListField,
-    WholeNumberField,
 )
 from clinic.errors import Invalid
-from clinic.models import Event
-from triage import hooks, selectors
+from triage import hooks
 from triage.decisions import latest_referral, latest_review
 from triage.engine import vocabulary as v
 from triage.models import Intake, Patient, Review
@@ -284,22 +283,6 @@ class CarePlanSerializer(serializers.Serializer):
     advice = AdviceSerializer(many=True)
 
 
-class EventSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Event
-        fields = ["id", "type", "occurred_at", "patient_id", "intake_id", "referral_id",
-                  "review_id", "data"]  # fmt: skip
-        read_only_fields = fields
-
-
-class EventPageSerializer(serializers.Serializer):
-    results = EventSerializer(many=True)
-    next_cursor = serializers.CharField(
-        help_text="Pass as `after` to get what happened next (the same cursor when nothing did)."
-    )
-    has_more = serializers.BooleanField()
-
-
 class PatientHistorySerializer(serializers.Serializer):
     patient = PatientSerializer()
     events = EventSerializer(many=True, help_text="Oldest first.")
@@ -344,50 +327,3 @@ class QuestionnaireSerializer(serializers.Serializer):
     ruleset_version = serializers.CharField()
     patient = QuestionSerializer(many=True)
     answers = QuestionSerializer(many=True)
-
-
-HEALTH_STATES = ("ok", "unavailable")
-
-
-class HealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(HEALTH_STATES)
-    database = serializers.ChoiceField(HEALTH_STATES)
-
-
-# The types of event the feed writes (clinic.models.Event.TYPES, checked by the database).
-EVENT_TYPES = tuple(value for value, _ in Event.TYPES)
-
-
-class EventQuerySerializer(serializers.Serializer):
-    """The change feed's query (context: the `caller`)."""
-
-    after = StrictRegexField(
-        # ASCII digits only (`\d` also matches other scripts' digits, which `int` reads), and
-        # written as the feed writes it: `0` or an id, no leading zero.
-        r"^(0|[1-9][0-9]{0,17})$",
-        required=False,
-        default="0",
-        error_messages={"invalid": "Must be a cursor this feed gave you."},
-        help_text="The cursor you were last given: `0`, or a `next_cursor` of this feed.",
-    )
-    limit = WholeNumberField(
-        min_value=1, max_value=100, required=False, default=100, help_text="At most 100."
-    )
-    type = serializers.MultipleChoiceField(
-        choices=EVENT_TYPES,
-        required=False,
-        default=set,
-        # DRF's own message repeats the value sent.
-        error_messages={"invalid_choice": f"Must be one of: {', '.join(EVENT_TYPES)}."},
-        help_text="Only events of these types (repeat for several); every type if left out.",
-    )
-
-    def validate_after(self, value: str) -> int:
-        cursor = int(value)
-        # A cursor the feed never gave (a corrupted or made-up one) would page on silently
-        # from wherever it points, skipping events or waiting for ones that never come.
-        if not selectors.feed_cursor_exists(caller=self.context["caller"], cursor=cursor):
-            raise serializers.ValidationError(
-                "Must be a cursor this feed gave you.", code="unknown_cursor"
-            )
-        return cursor

@@ -11,6 +11,5 @@ urlpatterns = [
     path("rules/", views.RuleTableView.as_view(), name="rules"),
     path("triage/evaluate/", views.EvaluateView.as_view(), name="triage-evaluate"),
     path("patients/<uuid:pk>/history/", views.PatientHistoryView.as_view(), name="patient-history"),
-    path("events/", views.EventFeedView.as_view(), name="events"),
     *router.urls,
 ]

@@ -1,6 +1,5 @@
 """Views authenticate, validate, call one service or selector, and serialize."""
 
-from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +7,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -258,56 +256,3 @@ class PatientHistoryView(StrictQueryMixin, AuditedMixin, generics.GenericAPIView
         patient = self.get_object()
         events = selectors.patient_history(patient=patient)
         return Response(s.PatientHistorySerializer({"patient": patient, "events": events}).data)
-
-
-class EventFeedView(StrictQueryMixin, AuditedMixin, APIView):
-    page_size = 100
-    query_serializer_class = s.EventQuerySerializer
-    audit_object_type = "event"
-    audit_actions = {"get": "events.list"}
-
-    @extend_schema(
-        summary="The change feed: everything that happened since a cursor, in commit order",
-        description="Start with no `after` (or `after=0`); then pass the `next_cursor` you were "
-        "given, with the same `type` filter if any. No event is skipped or repeated, even when "
-        "written concurrently. A cursor the feed did not give you is a 400.",
-        responses={200: s.EventPageSerializer, **error_responses(400, *READ_ERRORS)},
-    )
-    def get(self, request: Request) -> Response:
-        query = s.EventQuerySerializer(data=request.query_params, context={"caller": request.user})
-        query.is_valid(raise_exception=True)
-        after, limit = query.validated_data["after"], query.validated_data["limit"]
-        events = selectors.events_after(
-            caller=request.user, after=after, limit=limit + 1, types=query.validated_data["type"]
-        )
-        page = events[:limit]
-        return Response(
-            {
-                "results": s.EventSerializer(page, many=True).data,
-                "next_cursor": str(page[-1].id if page else after),
-                "has_more": len(events) > limit,
-            }
-        )
-
-
-class HealthView(StrictQueryMixin, generics.GenericAPIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes: list = []  # load balancers poll it
-    serializer_class = s.HealthSerializer
-
-    @extend_schema(
-        summary="Liveness and database check",
-        auth=[],
-        responses={200: s.HealthSerializer, 503: s.HealthSerializer, **error_responses(400)},
-    )
-    def get(self, request: Request) -> Response:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            return Response({"status": "ok", "database": "ok"})
-        except Exception:  # any database failure means "not ready", never a 500
-            return Response(
-                {"status": "unavailable", "database": "unavailable"},
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            )
