@@ -8,12 +8,9 @@ between operations (an intake's id from POST /intakes/ into its review, care pla
 FUZZ_EXAMPLES (tests/fuzz/api_schema.py) sets how many examples each operation gets.
 """
 
-from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, seed, settings
 
@@ -26,19 +23,7 @@ from tests.fuzz.api_schema import (
     needs_credentials,
     schema,
 )
-
-
-@contextmanager
-def _in_process_requests():
-    """The application runs in process on the test's own database connection, inside the
-    test's transaction: like Django's test client, keep the request signals from closing it."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+from tests.in_process import in_process_requests
 
 
 @pytest.fixture
@@ -53,7 +38,7 @@ def fuzz_settings(db, settings):
 def world(fuzz_settings):
     CURRENT["world"] = w.build_world()  # (with Django's test client: before the disconnect)
     try:
-        with _in_process_requests():
+        with in_process_requests():
             yield CURRENT["world"]
     finally:
         CURRENT.clear()
@@ -61,7 +46,7 @@ def world(fuzz_settings):
 
 @pytest.fixture
 def no_world(fuzz_settings):
-    with _in_process_requests():
+    with in_process_requests():
         yield
 
 

@@ -12,27 +12,20 @@ from collections.abc import Iterator
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 
 from clinic.services import api_key_create
 from clinic.wsgi import application
 from tests.api.helpers import INTAKES
 from tests.conftest import intake_body
+from tests.in_process import in_process_requests
 from triage.models import Intake
 
 
 @pytest.fixture
 def in_process(db) -> Iterator[None]:
-    """Requests run on the test's own database connection, inside its transaction: keep the
-    request signals from closing it (as Django's test client does)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
+    """Requests run on the test's own database connection, inside its transaction."""
+    with in_process_requests():
         yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def call_wsgi(path: str, body: bytes, **environ: str) -> tuple[int, dict, bytes]:
