@@ -1,9 +1,9 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
-from collections.abc import Mapping
-from copy import copy
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Prefetch, QuerySet
+from django_filters import MultipleChoiceFilter
 from django_filters.constants import EMPTY_VALUES
 
 from clinic.callers import Caller
@@ -51,24 +51,42 @@ def assessment_lookup(lookup: str) -> str | None:
     return None
 
 
+def intake_count_source(
+    assessments: QuerySet[Assessment], lookups: Iterable[tuple[str, object]]
+) -> QuerySet[Assessment] | None:
+    """The assessments of the intakes that `lookups` (intake lookups, with their values)
+    select: as many rows as that list, cheaper to count. None when a lookup is not on the
+    decision, branch or time; then only the list itself can be counted. The API's list and
+    the admin's change list both count through here."""
+    for lookup, value in lookups:
+        on_assessment = assessment_lookup(lookup)
+        if on_assessment is None:
+            return None
+        assessments = assessments.filter(**{on_assessment: value})
+    return assessments
+
+
 def intake_count(*, caller: Caller, params: Mapping[str, str]) -> int | None:
-    """How many intakes the list filtered by `params` holds, counted from their assessments;
-    None when a filter in use is not on the decision, branch or time (count the list then)."""
+    """How many intakes the API's list filtered by `params` holds, counted from their
+    assessments; None when that cannot be done (count the list then)."""
     assessments = for_caller(Assessment.objects.all(), caller)
     if not IntakeFilterSet.base_filters.keys() & set(params):
         return assessments.count()  # no filter named (as clinic.api.filters.FilterBackend)
     filterset = IntakeFilterSet(params, queryset=Assessment.objects.none())
     if not filterset.is_valid():
         return None  # the list itself answers 400
+    lookups = []
     for name, value in filterset.form.cleaned_data.items():
         if value in EMPTY_VALUES:
             continue
-        on_assessment = copy(filterset.filters[name])  # the same filter, on the assessment
-        on_assessment.field_name = assessment_lookup(on_assessment.field_name)
-        if on_assessment.field_name is None:
+        used = filterset.filters[name]
+        if used.method is not None or used.exclude or getattr(used, "conjoined", False):
             return None
-        assessments = on_assessment.filter(assessments, value)
-    return assessments.count()
+        # A choice filter's values are alternatives: one `in` lookup says the same.
+        lookup_expr = "in" if isinstance(used, MultipleChoiceFilter) else used.lookup_expr
+        lookups.append((f"{used.field_name}__{lookup_expr}", value))
+    source = intake_count_source(assessments, lookups)
+    return None if source is None else source.count()
 
 
 def patient_list(*, caller: Caller) -> QuerySet[Patient]:

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG, IS_FACETS_VAR, ORDER_VAR, PAGE_VAR
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -23,13 +24,14 @@ from clinic.admin_mixins import (
     staff_caller,
 )
 from clinic.errors import Invalid
+from clinic.models import CLINICAL_ROLES
 from clinic.scoping import for_caller_as
 from triage import hooks, services
 from triage.admin.display import answers_in_words, words
 from triage.admin.review import ReviewForm
 from triage.decisions import final_decision
 from triage.models import Assessment, Intake, Review
-from triage.selectors import assessment_lookup
+from triage.selectors import intake_count_source
 
 # The change list's own parameters, which do not filter its rows.
 _LIST_PARAMS = {PAGE_VAR, ORDER_VAR, ERROR_FLAG, IS_FACETS_VAR}
@@ -73,6 +75,21 @@ class IntakeAdmin(
     list_defer = ("answers", "assessment__decision")
     inlines = [ReviewInline]
 
+    def get_queryset(self, request):
+        # The decision panel is drawn from the intake alone (a read-only field), yet its
+        # review link is only for the branch's clinicians: the queryset, which knows who is
+        # asking, says so on each row.
+        clinician_in = staff_caller(request).branch_ids_as(CLINICAL_ROLES)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                viewer_can_review=ExpressionWrapper(
+                    Q(branch_id__in=clinician_in), output_field=BooleanField()
+                )
+            )
+        )
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         return CappedCountPaginator(
             queryset,
@@ -83,23 +100,19 @@ class IntakeAdmin(
         )
 
     def _assessments_like_list(self, request: HttpRequest):
-        """The assessments of the listed intakes, when every filter in use is one they can
-        answer (see triage.selectors.assessment_lookup): counted with no join. None when the
-        list is searched or filtered otherwise."""
+        """The change list's filters as intake lookups, for selectors.intake_count_source."""
         assessments = for_caller_as(
             Assessment.objects.all(), staff_caller(request), self.branch_roles
         )
+        lookups = []
         for param, values in request.GET.lists():
             if param in _LIST_PARAMS:
                 continue
-            if param == BranchFilter.parameter_name:
-                lookup = "branch__slug"
-            else:
-                lookup = assessment_lookup(param)
-            if lookup is None or len(values) != 1:
+            if len(values) != 1:
                 return None
-            assessments = assessments.filter(**{lookup: values[0]})
-        return assessments
+            lookup = "branch__slug" if param == BranchFilter.parameter_name else param
+            lookups.append((lookup, values[0]))
+        return intake_count_source(assessments, lookups)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
@@ -153,7 +166,7 @@ class IntakeAdmin(
                 "final": final,
                 "final_words": {name: words(getattr(final, name))
                                 for name in ("disposition", "urgency", "service", "imaging")},
-                "can_review": obj.viewer.is_clinician_in(obj.branch_id),
+                "can_review": obj.viewer_can_review,
                 "review_url": reverse("admin:triage_intake_review", args=[obj.pk]),
             },
         )  # fmt: skip
@@ -184,14 +197,6 @@ class IntakeAdmin(
             path("<path:object_id>/review/", review, name="triage_intake_review"),
             *super().get_urls(),
         ]
-
-    def get_object(self, request, object_id, from_field=None):
-        intake = super().get_object(request, object_id, from_field)
-        if intake is not None:
-            # The panels are drawn from the object alone and need to know who is looking;
-            # the ModelAdmin is shared between requests, so this cannot live on self.
-            intake.viewer = staff_caller(request)
-        return intake
 
     def review_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Confirm or override the decision; the reason is required, as in the API. Opening
