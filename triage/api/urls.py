@@ -10,6 +10,10 @@ urlpatterns = [
     path("questionnaire/", views.QuestionnaireView.as_view(), name="questionnaire"),
     path("rules/", views.RuleTableView.as_view(), name="rules"),
     path("triage/evaluate/", views.EvaluateView.as_view(), name="triage-evaluate"),
-    path("patients/<uuid:pk>/history/", views.PatientHistoryView.as_view(), name="patient-history"),
+    path(
+        "patients/<uuid:pk>/history/",
+        views.PatientHistoryViewSet.as_view({"get": "retrieve"}),
+        name="patient-history",
+    ),
     *router.urls,
 ]

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -238,21 +238,20 @@ def _care_plan(intake: Intake) -> dict:
     }
 
 
-class PatientHistoryView(StrictQueryMixin, AuditedMixin, generics.GenericAPIView):
+class PatientHistoryViewSet(ClinicViewSet):
     serializer_class = s.PatientHistorySerializer
+    queryset_model = Patient
     audit_object_type = "patient"
-    audit_actions = {"get": "patient.history"}
+    audit_actions = {"retrieve": "patient.history"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Patient.objects.none()
-        return selectors.patient_list(caller=self.request.user)
+    def get_scoped_queryset(self):
+        return selectors.patient_list(caller=self.caller)
 
     @extend_schema(
         summary="A patient's intakes, decisions, reviews and referral changes, oldest first",
         responses={200: s.PatientHistorySerializer, **error_responses(*READ_ERRORS, 404)},
     )
-    def get(self, request: Request, pk=None) -> Response:
+    def retrieve(self, request: Request, pk=None) -> Response:
         patient = self.get_object()
         events = selectors.patient_history(patient=patient)
         return Response(s.PatientHistorySerializer({"patient": patient, "events": events}).data)
