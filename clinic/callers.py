@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 
 from clinic.models import CLINICAL_ROLES, ApiKey, Branch, StaffRole
 
@@ -71,11 +71,12 @@ class KeyCaller(Caller):
 class StaffCaller(Caller):
     """A person signed in, with a role in each of their branches (superusers: every branch)."""
 
-    user: AbstractBaseUser
+    user: User | AnonymousUser  # staff sign in as Django's default User model
     roles: dict[int, str] = field(default_factory=dict)
 
     @classmethod
-    def for_user(cls, user: AbstractBaseUser) -> "StaffCaller":
+    def for_user(cls, user: User | AnonymousUser) -> "StaffCaller":
+        roles: dict[int, str]
         if not (user.is_authenticated and user.is_active):
             roles = {}  # e.g. the admin's sign-in page asking what a visitor may see
         elif user.is_superuser:

@@ -1,9 +1,11 @@
 """Clinic branches and the API keys their reception systems use."""
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
+from rest_framework_api_key.models import AbstractAPIKey, APIKeyManager
 
 from clinic.records import WriteOnceModel
 
@@ -23,7 +25,7 @@ class Branch(models.Model):
         return self.name
 
 
-class ApiKeyManager(BaseAPIKeyManager):
+class ApiKeyManager(APIKeyManager):
     def get_usable_keys(self) -> models.QuerySet:
         # The caller's branch is needed on every request: fetch it with the key.
         return super().get_usable_keys().select_related("branch")
@@ -32,7 +34,7 @@ class ApiKeyManager(BaseAPIKeyManager):
 class ApiKey(AbstractAPIKey):
     """A reception system's key: only its hash is stored, and it sees only its branch."""
 
-    objects = ApiKeyManager()
+    objects: ClassVar[ApiKeyManager] = ApiKeyManager()
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="api_keys")
 

@@ -2,7 +2,7 @@
 
 from typing import TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 
 from clinic.callers import Caller
@@ -28,5 +28,5 @@ def get_or_not_found(queryset: QuerySet[M], **lookup) -> M:
     is not even of the right type (a path's id that is not a UUID)."""
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, TypeError, ValueError, ValidationError):
+    except (ObjectDoesNotExist, TypeError, ValueError, ValidationError):
         raise NotFound() from None

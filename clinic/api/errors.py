@@ -50,7 +50,7 @@ class PayloadTooLarge(exceptions.APIException):
 class Conflict(exceptions.APIException):
     """409. `detail` maps fields to messages; `extra` adds top-level keys to the body."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT  # PreconditionFailed and others say theirs
     default_detail = "The request conflicts with what is already stored."
     default_code = "conflict"
 

@@ -7,7 +7,7 @@ guessed, so anything but the exact JSON type is refused with the field named.
 import re
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -166,7 +166,7 @@ class StrictSerializer(serializers.Serializer):
         try:
             value = super().to_internal_value(data)
         except ValidationError as exc:
-            errors.update(exc.detail)
+            errors.update(cast(dict[str, Any], exc.detail))  # a serializer's errors: a dict
         if isinstance(data, Mapping):
             for name, field in self.fields.items():
                 if field.read_only or name not in data:
