@@ -15,9 +15,9 @@ class ReferralsConfig(AppConfig):
         from triage import hooks
         from triage.api.serializers import IntakeSerializer
 
-        hooks.open_referral.register(services.referral_open_for_intake)
+        hooks.open_referral.register(services.referral_open)
         hooks.lock_active_referral.register(services.active_referral_for_update)
-        hooks.follow_review.register(services.referral_follow_review)
+        hooks.follow_review.register(services.referral_follow)
         hooks.referral_summary_serializer.register(lambda: ReferralSummarySerializer)
         hooks.referrals_for_admin.register(
             lambda intake: with_overdue(intake.referrals.all()).prefetch_related("history")

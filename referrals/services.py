@@ -4,8 +4,6 @@ Each public service is one transaction (or runs inside its caller's) and records
 and its change-feed event in that same transaction.
 """
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,17 +13,8 @@ from clinic.events import record_event
 from clinic.scoping import for_caller, get_or_not_found
 from referrals import workflow
 from referrals.models import Referral, ReferralHistory
+from triage.engine.outcome import Outcome
 from triage.models import Intake
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a referral is for: the final decision's disposition, urgency, service, imaging."""
-
-    disposition: str
-    urgency: str
-    service: str
-    imaging: str
 
 
 def _actor_fields(caller: Caller) -> dict:
@@ -37,29 +26,28 @@ def _actor_fields(caller: Caller) -> dict:
 
 
 def _record_change(
-    *,
     caller: Caller,
     referral: Referral,
-    branch,
-    at,
     event_type: str,
     data: dict,
+    *,
     from_status: str,
     kind: str = "transition",
     note: str = "",
 ) -> None:
-    """Every change to a referral leaves a history entry and a feed event, written together."""
+    """Every change to a referral leaves a history entry and a feed event, written together,
+    both at the referral's `updated_at`."""
     ReferralHistory.objects.create(
         referral=referral,
         kind=kind,
         from_status=from_status,
         to_status=referral.status,
         note=note,
-        at=at,
+        at=referral.updated_at,
         **_actor_fields(caller),
     )
     record_event(
-        branch=branch,
+        branch=referral.branch,
         type=event_type,
         patient_id=referral.patient_id,
         intake_id=referral.intake_id,
@@ -79,7 +67,7 @@ def referral_open(
     `now` lets an intake's referral open at the intake's own submission time."""
     now = now or timezone.now()
     referral = Referral.objects.create(
-        branch_id=intake.branch_id,
+        branch=intake.branch,
         intake=intake,
         patient_id=intake.patient_id,
         service=outcome.service,
@@ -92,12 +80,10 @@ def referral_open(
         updated_at=now,
     )
     _record_change(
-        caller=caller,
-        referral=referral,
-        branch=intake.branch,
-        at=now,
-        event_type="referral.opened",
-        data={"status": "open", "service": outcome.service, "urgency": outcome.urgency},
+        caller,
+        referral,
+        "referral.opened",
+        {"status": "open", "service": outcome.service, "urgency": outcome.urgency},
         from_status="",
     )
     return referral
@@ -148,12 +134,10 @@ def _move(*, caller: Caller, referral: Referral, to: str, note: str) -> Referral
         changed += ["first_booked_at", "booked_after"]
     referral.save(update_fields=changed)
     _record_change(
-        caller=caller,
-        referral=referral,
-        branch=referral.branch,
-        at=now,
-        event_type="referral.transitioned",
-        data={"from": from_status, "to": to},
+        caller,
+        referral,
+        "referral.transitioned",
+        {"from": from_status, "to": to},
         from_status=from_status,
         note=note,
     )
@@ -198,73 +182,22 @@ def referral_follow(
         if not decision_changed:
             return None
         return referral_open(caller=caller, intake=intake, outcome=outcome, reasons=reasons)
-    changed = (active.service, active.urgency, active.imaging) != (
-        outcome.service,
-        outcome.urgency,
-        outcome.imaging,
-    )
-    if changed:
+    what = (outcome.service, outcome.urgency, outcome.imaging)  # a referral has no disposition
+    if (active.service, active.urgency, active.imaging) != what:
         now = timezone.now()
         if active.urgency != outcome.urgency:
             active.due_by = workflow.due_by(outcome.urgency, timezone.localtime(now))
-        active.service, active.urgency, active.imaging = (
-            outcome.service,
-            outcome.urgency,
-            outcome.imaging,
-        )
+        active.service, active.urgency, active.imaging = what
         active.version += 1
         active.updated_at = now
         active.save()
         _record_change(
-            caller=caller,
-            referral=active,
-            branch=active.branch,
-            at=now,
-            event_type="referral.amended",
-            data={"service": outcome.service, "urgency": outcome.urgency},
+            caller,
+            active,
+            "referral.amended",
+            {"service": outcome.service, "urgency": outcome.urgency},
             from_status=active.status,
             kind="amendment",
             note=note,
         )
     return active
-
-
-def referral_open_for_intake(
-    *,
-    caller: Caller,
-    intake: Intake,
-    disposition: str,
-    urgency: str,
-    service: str,
-    imaging: str,
-    reasons: list[dict],
-    now=None,
-) -> Referral:
-    """triage.hooks.open_referral: the referral a new intake's decision needs."""
-    outcome = Outcome(disposition, urgency, service, imaging)
-    return referral_open(caller=caller, intake=intake, outcome=outcome, reasons=reasons, now=now)
-
-
-def referral_follow_review(
-    *,
-    caller: Caller,
-    intake: Intake,
-    active: Referral | None,
-    decision_changed: bool,
-    disposition: str,
-    urgency: str,
-    service: str,
-    imaging: str,
-    reasons: list[dict],
-    note: str,
-) -> Referral | None:
-    """triage.hooks.follow_review: the referral follows a review's final decision."""
-    return referral_follow(
-        caller=caller,
-        intake=intake,
-        active=active,
-        decision_changed=decision_changed,
-        outcome=Outcome(disposition, urgency, service, imaging),
-        reasons=reasons,
-        note=note,
-    )

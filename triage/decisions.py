@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Model
 
 from triage.engine import Advice, advice_for
+from triage.engine.outcome import Outcome
 from triage.models import Intake, Review
 
 # Where the patient goes, in words for the patient.
@@ -29,10 +30,7 @@ SERVICE_WORDS = {
 
 @dataclass(frozen=True)
 class FinalDecision:
-    disposition: str
-    urgency: str
-    service: str
-    imaging: str
+    outcome: Outcome
     decided_by: str  # "assessment" or "review"
 
 
@@ -52,18 +50,13 @@ def latest_referral(intake: Intake) -> Model | None:
 
 
 def final_decision(intake: Intake) -> FinalDecision:
-    source = latest_review(intake)
-    if source is None:
-        source = intake.assessment
-        decided_by = "assessment"
-    else:
-        decided_by = "review"
-    return FinalDecision(
-        source.disposition, source.urgency, source.service, source.imaging, decided_by
-    )
+    review = latest_review(intake)
+    if review is None:
+        return FinalDecision(intake.assessment.outcome, "assessment")
+    return FinalDecision(review.outcome, "review")
 
 
 def care_plan_advice(intake: Intake) -> tuple[Advice, ...]:
     """The patient's advice under the final decision (a review may change the disposition)."""
-    decision = final_decision(intake)
-    return advice_for(intake.answers, intake.assessment.age, decision.disposition)
+    outcome = final_decision(intake).outcome
+    return advice_for(intake.answers, intake.assessment.age, outcome.disposition)

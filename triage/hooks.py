@@ -29,7 +29,7 @@ class Hook:
 
 open_referral = Hook(
     "open_referral",
-    "(caller, intake, disposition, urgency, service, imaging, reasons, now) -> referral: "
+    "(caller, intake, outcome, reasons, now) -> referral: "
     "open the referral a new intake's decision needs, inside the intake's transaction.",
 )
 lock_active_referral = Hook(
@@ -39,8 +39,8 @@ lock_active_referral = Hook(
 )
 follow_review = Hook(
     "follow_review",
-    "(caller, intake, active, decision_changed, disposition, urgency, service, imaging, "
-    "reasons, note) -> referral or None: make the referral follow a review's final decision.",
+    "(caller, intake, active, decision_changed, outcome, reasons, note) -> referral or None: "
+    "make the referral follow a review's final decision.",
 )
 referral_summary_serializer = Hook(
     "referral_summary_serializer",

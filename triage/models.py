@@ -14,6 +14,7 @@ from clinic.choices import labelled_choices
 from clinic.models import ApiKey, Branch
 from clinic.records import WriteOnceModel
 from triage.engine import vocabulary as v
+from triage.engine.outcome import Outcome
 
 
 def _one_of(field: str, values: tuple[str, ...], name: str) -> models.CheckConstraint:
@@ -123,6 +124,10 @@ class Assessment(WriteOnceModel):
     def __str__(self) -> str:
         return f"{self.disposition} / {self.urgency}"
 
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.disposition, self.urgency, self.service, self.imaging)
+
 
 class Review(WriteOnceModel):
     """A clinician's confirmation or override of an assessment. The assessment stays as it was;
@@ -156,6 +161,10 @@ class Review(WriteOnceModel):
                 fields=["branch", "created_at"], include=["overridden"], name="review_branch_day"
             ),
         ]
+
+    @property
+    def outcome(self) -> Outcome:
+        return Outcome(self.disposition, self.urgency, self.service, self.imaging)
 
     def __str__(self) -> str:
         return f"Review of {self.intake_id}"

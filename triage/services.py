@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -19,6 +20,7 @@ from triage.ages import age_on
 from triage.decisions import final_decision
 from triage.engine import Decision, evaluate
 from triage.engine import vocabulary as v
+from triage.engine.outcome import Outcome
 from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import QUESTIONNAIRE_VERSION
 
@@ -99,26 +101,16 @@ def intake_create(
             ruleset_version=decision.ruleset_version,
             decision=decided,
         )
-        for event_type, data in (
-            ("intake.created", {"questionnaire_version": QUESTIONNAIRE_VERSION}),
-            ("assessment.created", {k: decided[k] for k in ("disposition", "urgency", "service")}),
-        ):
-            record_event(
-                branch=branch,
-                type=event_type,
-                patient_id=record.id,
-                intake_id=intake.id,
-                data=data,
-            )
+        event = partial(record_event, branch=branch, patient_id=record.id, intake_id=intake.id)
+        event(type="intake.created", data={"questionnaire_version": QUESTIONNAIRE_VERSION})
+        outcome = {k: decided[k] for k in ("disposition", "urgency", "service")}
+        event(type="assessment.created", data=outcome)
         referral = None
         if decision.disposition != "home_care":
             referral = hooks.open_referral(
                 caller=caller,
                 intake=intake,
-                disposition=decision.disposition,
-                urgency=decision.urgency,
-                service=decision.service,
-                imaging=decision.imaging,
+                outcome=intake.assessment.outcome,
                 reasons=decided["reasons"],
                 now=submitted_at,
             )
@@ -169,12 +161,8 @@ def review_create(
         active = hooks.lock_active_referral(intake=intake)
         if imaging is None:
             imaging = assessment.imaging if disposition == "medical_referral" else "none"
-        overridden = (disposition, urgency, service, imaging) != (
-            assessment.disposition,
-            assessment.urgency,
-            assessment.service,
-            assessment.imaging,
-        )
+        outcome = Outcome(disposition, urgency, service, imaging)
+        overridden = outcome != assessment.outcome
         review = Review.objects.create(
             intake=intake,
             branch_id=intake.branch_id,
@@ -200,12 +188,8 @@ def review_create(
             caller=caller,
             intake=intake,
             active=active,
-            decision_changed=(before.disposition, before.urgency, before.service, before.imaging)
-            != (disposition, urgency, service, imaging),
-            disposition=disposition,
-            urgency=urgency,
-            service=service,
-            imaging=imaging,
+            decision_changed=before.outcome != outcome,
+            outcome=outcome,
             reasons=assessment.decision["reasons"],
             note=f"Clinician review: {reason}",
         )

@@ -164,7 +164,7 @@ class IntakeAdmin(
                 "assessment": obj.assessment,
                 "decision": obj.assessment.decision,
                 "final": final,
-                "final_words": {name: words(getattr(final, name))
+                "final_words": {name: words(getattr(final.outcome, name))
                                 for name in ("disposition", "urgency", "service", "imaging")},
                 "can_review": obj.viewer_can_review,
                 "review_url": reverse("admin:triage_intake_review", args=[obj.pk]),

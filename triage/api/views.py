@@ -20,6 +20,7 @@ from clinic.api.schema import (
     READ_ERRORS,
     WRITE_ERRORS,
     error_responses,
+    list_schema,
 )
 from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin
@@ -83,10 +84,7 @@ class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
 
 @extend_schema(tags=["intakes"])
 @extend_schema_view(
-    list=extend_schema(
-        summary="List intakes, newest first",
-        responses={200: s.IntakeSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    ),
+    list=list_schema("List intakes, newest first", s.IntakeSerializer),
     retrieve=extend_schema(
         summary="One intake with its decision",
         parameters=[
@@ -227,13 +225,13 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 
 def _care_plan(intake: Intake) -> dict:
-    decision = final_decision(intake)
+    final = final_decision(intake)
     return {
         "intake": intake.id,
-        "disposition": decision.disposition,
-        "urgency": decision.urgency,
-        "service": decision.service,
-        "decided_by": decision.decided_by,
+        "disposition": final.outcome.disposition,
+        "urgency": final.outcome.urgency,
+        "service": final.outcome.service,
+        "decided_by": final.decided_by,
         "advice": [item.as_dict() for item in care_plan_advice(intake)],
     }
 
