@@ -62,10 +62,18 @@ class Conflict(DomainError):
     message = "The request conflicts with what is already stored."
 
     def __init__(
-        self, errors: Errors, *, headers: Mapping[str, str] | None = None, **extra
+        self,
+        errors: Errors,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra,
     ) -> None:
-        super().__init__()
+        super().__init__(message)
         self.errors = errors
+        if code is not None:
+            self.code = code  # a more precise code for the same kind of conflict
         self.headers = dict(headers or {})
         self.extra = extra
 

@@ -29,14 +29,8 @@ ABANDONED_AFTER = timedelta(minutes=5)
 REPLAYED_HEADERS = ("Location", "ETag")
 
 
-class KeyReused(Unprocessable):
-    code = "idempotency_key_reused"
-    message = "This Idempotency-Key was used with a different request."
-
-
-class StillRunning(Conflict):
-    code = "idempotency_key_in_progress"
-    message = "A request with this Idempotency-Key is still being processed; retry soon."
+KEY_REUSED = "This Idempotency-Key was used with a different request."
+STILL_RUNNING = "A request with this Idempotency-Key is still being processed; retry soon."
 
 
 def _request_hash(request) -> str:
@@ -58,11 +52,18 @@ def _begin(caller: str, key: str, request_hash: str) -> tuple[IdempotencyRecord,
     with transaction.atomic():
         record = IdempotencyRecord.objects.select_for_update().get(caller=caller, key=key)
         if record.request_hash != request_hash:
-            raise KeyReused({HEADER: [KeyReused.message]})
+            raise Unprocessable(
+                {HEADER: [KEY_REUSED]}, code="idempotency_key_reused", message=KEY_REUSED
+            )
         if record.done:
             return record, False
         if record.created_at > now - ABANDONED_AFTER:
-            raise StillRunning({HEADER: [StillRunning.message]}, headers={"Retry-After": "1"})
+            raise Conflict(
+                {HEADER: [STILL_RUNNING]},
+                code="idempotency_key_in_progress",
+                message=STILL_RUNNING,
+                headers={"Retry-After": "1"},
+            )
         record.created_at = now  # take over an abandoned attempt
         record.save(update_fields=["created_at"])
         return record, True

@@ -2,9 +2,8 @@ import django_filters
 from django.db.models import QuerySet
 
 from clinic.api.filters import (
-    IsoDateFilter,
-    UtcIsoDateTimeFilter,
     choice_filter,
+    time_window_filters,
     true_false_filter,
 )
 from referrals.models import REFERRED_SERVICES, Referral
@@ -23,9 +22,7 @@ class ReferralFilterSet(django_filters.FilterSet):
     )
     patient = django_filters.UUIDFilter(field_name="patient_id", help_text="The patient's `id`.")
     intake = django_filters.UUIDFilter(field_name="intake_id")
-    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    created_on = IsoDateFilter(field_name="created_at", lookup_expr="date")
+    created_after, created_before, created_on = time_window_filters("created_at")
 
     class Meta:
         model = Referral

@@ -1,9 +1,8 @@
 import django_filters
 
 from clinic.api.filters import (
-    IsoDateFilter,
-    UtcIsoDateTimeFilter,
     choice_filter,
+    time_window_filters,
     true_false_filter,
 )
 from triage.engine import vocabulary as v
@@ -21,9 +20,7 @@ class IntakeFilterSet(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(
         field_name="patient_id", help_text="The patient's `id` (never the external reference)."
     )
-    submitted_after = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
-    submitted_before = UtcIsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt")
-    submitted_on = IsoDateFilter(field_name="submitted_at", lookup_expr="date")
+    submitted_after, submitted_before, submitted_on = time_window_filters("submitted_at")
 
     class Meta:
         model = Intake

@@ -32,6 +32,17 @@ def _audit(action: str, patient: Patient, actor: str) -> None:
     AuditPatient.objects.create(event=event, patient_id=patient.id)
 
 
+OUTCOME = ("disposition", "urgency", "service", "imaging")
+REFERRAL_FIELDS = ("id", "intake=intake_id", "service", "urgency", "imaging", "status", "due_by",
+                   "reasons_summary")  # fmt: skip
+
+
+def _pick(row: object, *names: str) -> dict[str, Any]:
+    """The named attributes of `row`; `"key=attribute"` names the key otherwise."""
+    keys_and_attributes = (name.partition("=")[::2] for name in names)
+    return {key: getattr(row, attribute or key) for key, attribute in keys_and_attributes}
+
+
 def patient_export(*, patient_id: uuid.UUID, actor: str) -> dict[str, Any]:
     """Everything held about one patient, as JSON-ready data. The export is itself audited."""
     patient = Patient.objects.select_related("branch").get(pk=patient_id)
@@ -56,15 +67,7 @@ def patient_export(*, patient_id: uuid.UUID, actor: str) -> dict[str, Any]:
                 "answers": intake.answers,
                 "assessment": intake.assessment.decision,
                 "reviews": [
-                    {
-                        "disposition": r.disposition,
-                        "urgency": r.urgency,
-                        "service": r.service,
-                        "imaging": r.imaging,
-                        "reason": r.reason,
-                        "reviewer": r.reviewer_id,
-                        "created_at": r.created_at,
-                    }
+                    _pick(r, *OUTCOME, "reason", "reviewer=reviewer_id", "created_at")
                     for r in intake.reviews.all()
                 ],
             }
@@ -72,22 +75,9 @@ def patient_export(*, patient_id: uuid.UUID, actor: str) -> dict[str, Any]:
         ],
         "referrals": [
             {
-                "id": ref.id,
-                "intake": ref.intake_id,
-                "service": ref.service,
-                "urgency": ref.urgency,
-                "imaging": ref.imaging,
-                "status": ref.status,
-                "due_by": ref.due_by,
-                "reasons_summary": ref.reasons_summary,
+                **_pick(ref, *REFERRAL_FIELDS),
                 "history": [
-                    {
-                        "from": h.from_status,
-                        "to": h.to_status,
-                        "note": h.note,
-                        "actor": h.actor,
-                        "at": h.at,
-                    }
+                    _pick(h, "from=from_status", "to=to_status", "note", "actor", "at")
                     for h in ref.history.all()
                 ],
             }

@@ -5,7 +5,8 @@ and the API's validation is built from it, so the form and the checks cannot dri
 The STarT Back items are scored as Keele publishes, but every question here is our own wording.
 """
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from triage.engine import vocabulary as v
@@ -28,7 +29,8 @@ class Question:
     maximum: int | None = None
     required: bool = True
     red_flag: bool = False
-    items: tuple["Question", ...] = field(default=())
+    # `dataclasses.field`, spelled out: inside this class `field` is the answer field's name.
+    items: tuple["Question", ...] = dataclasses.field(default=())
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -57,6 +59,14 @@ class Question:
 def _red_flag(name: str, text: str, help_text: str = "") -> Question:
     assert name in v.RED_FLAG_ITEMS
     return Question(name, "choice", text, help_text, YES_NO_UNKNOWN, red_flag=True)
+
+
+def _any_that_apply(
+    name: str, text: str, values: tuple[str, ...], labels: dict[str, str]
+) -> Question:
+    """A multiple choice that may be left empty."""
+    return Question(name, "multi_choice", text, "Choose any that apply.", required=False,
+                    choices=_labelled(values, labels))  # fmt: skip
 
 
 def _labelled(values: tuple[str, ...], labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -96,13 +106,11 @@ ANSWER_QUESTIONS = (
              "0 is no pain; 10 is the worst pain you can imagine.", minimum=0, maximum=10),
     Question("spasm_present", "boolean",
              "Do the muscles in your back tighten up suddenly or feel knotted?"),
-    Question("suspected_triggers", "multi_choice", "What do you think set the pain off?",
-             "Choose any that apply.", required=False,
-             choices=_labelled(v.TRIGGERS, {
+    _any_that_apply("suspected_triggers", "What do you think set the pain off?", v.TRIGGERS, {
                  "lifting_or_twisting": "Lifting or twisting",
                  "prolonged_posture": "Sitting or standing for a long time",
                  "sport_or_exercise": "Sport or exercise", "dehydration": "Not drinking enough",
-                 "stress": "Stress", "none_known": "I don't know"})),
+                 "stress": "Stress", "none_known": "I don't know"}),
     Question("first_ever_episode", "boolean", "Is this the first time you have had back pain "
              "like this?"),
     Question("prior_episodes_12m", "integer",
@@ -148,9 +156,8 @@ ANSWER_QUESTIONS = (
               "Is the pain there at night whatever position you lie in?"),
     _red_flag("thoracic_pain",
               "Is the pain mainly in your upper or middle back, between the shoulder blades?"),
-    Question("inflammatory_features", "multi_choice", "Do any of these apply to you?",
-             "Choose any that apply.", required=False,
-             choices=_labelled(v.INFLAMMATORY_FEATURES, {
+    _any_that_apply("inflammatory_features", "Do any of these apply to you?",
+                    v.INFLAMMATORY_FEATURES, {
                  "night_waking_second_half": "The pain wakes me in the second half of the night",
                  "buttock_pain": "Pain in the buttocks",
                  "improves_with_movement": "The pain gets better when I move about",
@@ -160,7 +167,7 @@ ANSWER_QUESTIONS = (
                  "arthritis_history": "I have had arthritis",
                  "enthesitis_history": "I have had painful swelling where a tendon meets bone, "
                                        "such as the heel",
-                 "psoriasis_history": "I have had psoriasis"})),
+                 "psoriasis_history": "I have had psoriasis"}),
     Question("startback", "group", "About the last two weeks",
              "Tick yes for each statement you agree with.", items=STARTBACK_QUESTIONS),
 )  # fmt: skip

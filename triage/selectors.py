@@ -26,7 +26,7 @@ def intake_list(*, caller: Caller) -> QuerySet[Intake]:
             # The intake's referrals (a relation the referrals app adds), newest first.
             Prefetch(
                 "referrals",
-                Intake.referrals.rel.related_model.objects.order_by("-created_at"),
+                Intake.referrals.rel.related_model._default_manager.order_by("-created_at"),
                 to_attr="referral_list",
             ),
             Prefetch(

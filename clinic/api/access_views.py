@@ -1,5 +1,8 @@
 """Credentials: staff API tokens, and the branch API keys clinic admins manage."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django.contrib.auth import authenticate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -26,7 +29,7 @@ from clinic.api.access_serializers import (
     TokenSerializer,
 )
 from clinic.api.query import StrictQueryMixin
-from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses
+from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses, list_schema
 from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin, sign_in_attempt
 from clinic.callers import StaffCaller
@@ -93,7 +96,23 @@ class CurrentTokenView(StrictQueryMixin, AuditedMixin, APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
 _PREFIX = OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="The key's prefix")
+
+
+def _key_action(summary: str, responses: dict[int, Any]) -> Callable[[F], F]:
+    """A POST on one key, with no body: its route and its schema."""
+
+    def route(method: F) -> F:
+        routed = action(detail=True, methods=["post"])(method)
+        return extend_schema(
+            summary=summary,
+            parameters=[_PREFIX],
+            request=None,
+            responses={**responses, **error_responses(*READ_ERRORS, 404)},
+        )(routed)
+
+    return route
 
 
 def _issued(api_key: ApiKey, key: str) -> dict:
@@ -101,13 +120,7 @@ def _issued(api_key: ApiKey, key: str) -> dict:
 
 
 @extend_schema(tags=["access"])
-@extend_schema_view(
-    list=extend_schema(
-        summary="The reception keys of your branches",
-        # 400: a page that does not exist, or a bad page size (clinic/api/pagination.py).
-        responses={200: ApiKeySerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-)
+@extend_schema_view(list=list_schema("The reception keys of your branches", ApiKeySerializer))
 class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
     """Clinic admins list, issue, revoke and rotate their branches' reception keys."""
 
@@ -147,24 +160,15 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
         )
         return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Revoke a key at once",
-        parameters=[_PREFIX],
-        request=None,
-        responses={200: ApiKeySerializer, **error_responses(*READ_ERRORS, 404)},
-    )
-    @action(detail=True, methods=["post"])
+    @_key_action("Revoke a key at once", {200: ApiKeySerializer})
     def revoke(self, request: Request, prefix=None) -> Response:
         api_key = services.api_key_revoke(api_key=self.get_object())
         return Response(ApiKeySerializer(api_key).data)
 
-    @extend_schema(
-        summary="Replace a key: the old one stops working, the new one is shown once",
-        parameters=[_PREFIX],
-        request=None,
-        responses={201: IssuedApiKeySerializer, **error_responses(*READ_ERRORS, 404)},
+    @_key_action(
+        "Replace a key: the old one stops working, the new one is shown once",
+        {201: IssuedApiKeySerializer},
     )
-    @action(detail=True, methods=["post"])
     def rotate(self, request: Request, prefix=None) -> Response:
         old = get_object_or_404(self.get_queryset().filter(revoked=False), prefix=prefix)
         api_key, key = services.api_key_rotate(api_key=old)
@@ -187,10 +191,7 @@ def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
 
 @extend_schema(tags=["access"])
 @extend_schema_view(
-    list=extend_schema(
-        summary="The people with a role in your branches",
-        responses={200: StaffRoleSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
+    list=list_schema("The people with a role in your branches", StaffRoleSerializer)
 )
 class StaffRoleViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.DestroyModelMixin):
     """Clinic admins give people roles in their branches, and take them away."""

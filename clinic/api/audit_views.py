@@ -2,8 +2,8 @@ import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
-from clinic.api.filters import IsoDateFilter, UtcIsoDateTimeFilter
-from clinic.api.schema import READ_ERRORS, error_responses
+from clinic.api.filters import time_window_filters
+from clinic.api.schema import list_schema
 from clinic.api.viewsets import ClinicViewSet
 from clinic.models import ADMIN_ROLES, AuditEvent
 from clinic.scoping import for_caller_as
@@ -34,9 +34,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
         # Django's own message repeats the value sent.
         error_messages={"invalid_choice": "Must be one of: allowed, denied, error."},
     )
-    at_after = UtcIsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    at_before = UtcIsoDateTimeFilter(field_name="at", lookup_expr="lt")
-    on = IsoDateFilter(field_name="at", lookup_expr="date")
+    at_after, at_before, on = time_window_filters("at")
 
     class Meta:
         model = AuditEvent
@@ -44,12 +42,7 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
 
 @extend_schema(tags=["audit"])
-@extend_schema_view(
-    list=extend_schema(
-        summary="The audit trail (clinic admins)",
-        responses={200: AuditEventSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
-)
+@extend_schema_view(list=list_schema("The audit trail (clinic admins)", AuditEventSerializer))
 class AuditEventViewSet(ClinicViewSet, mixins.ListModelMixin):
     """The audit trail of the branches the caller administers, newest first."""
 

@@ -1,5 +1,7 @@
 """Authentication: API keys for reception systems, sessions for staff signed in to the admin."""
 
+from typing import Any
+
 from knox.auth import TokenAuthentication
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -36,17 +38,19 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
+def _staff_caller(result: tuple[Any, Any] | None) -> StaffCaller | None:
+    """The caller a user authenticated by Django or knox acts as, if they are staff."""
+    if result is None or not result[0].is_staff:
+        return None
+    return _identified(StaffCaller.for_user(result[0]))
+
+
 class StaffSessionAuthentication(authentication.SessionAuthentication):
     """A staff member signed in to the admin, with their branch roles (CSRF enforced)."""
 
     def authenticate(self, request: Request) -> tuple[StaffCaller, None] | None:
-        result = super().authenticate(request)
-        if result is None:
-            return None
-        user, _ = result
-        if not user.is_staff:
-            return None
-        return _identified(StaffCaller.for_user(user)), None
+        caller = _staff_caller(super().authenticate(request))
+        return None if caller is None else (caller, None)  # not staff: not this credential
 
 
 class StaffTokenAuthentication(TokenAuthentication):
@@ -56,7 +60,7 @@ class StaffTokenAuthentication(TokenAuthentication):
         result = super().authenticate(request)
         if result is None:
             return None
-        user, token = result
-        if not user.is_staff:
+        caller = _staff_caller(result)
+        if caller is None:
             raise exceptions.AuthenticationFailed("The token is not valid.")
-        return _identified(StaffCaller.for_user(user)), token
+        return caller, result[1]

@@ -1,11 +1,13 @@
 """OpenAPI pieces shared by every API: the error body and its documented status codes."""
 
+from typing import Any
+
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from clinic.idempotency import VALID_IDEMPOTENCY_KEY
@@ -129,3 +131,13 @@ class StaffSessionScheme(_CredentialScheme):
     name = "StaffSession"
     where, field = "cookie", "sessionid"
     description = "A staff member signed in to the admin (unsafe methods need the CSRF token)."
+
+
+def list_schema(summary: str, serializer: type[serializers.Serializer]) -> Any:
+    """The schema of a viewset's paginated `list`, for `@extend_schema_view(list=...)`. Its
+    400 is a page that does not exist or a bad page size (clinic/api/pagination.py), or a bad
+    filter."""
+    return extend_schema(
+        summary=summary,
+        responses={200: serializer(many=True), **error_responses(400, *READ_ERRORS)},
+    )

@@ -11,14 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import paths
+from clinic.api import schema as api_schema
 from clinic.api.negotiation import PrintablePageNegotiation
-from clinic.api.schema import (
-    IDEMPOTENCY_KEY,
-    IDEMPOTENT_ERRORS,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    error_responses,
-)
 from clinic.api.viewsets import ClinicViewSet
 from clinic.idempotency import idempotent
 from clinic.printable import printable_page
@@ -53,10 +47,7 @@ def expected_version(if_match: str | None, referral_id) -> int | None:
 
 @extend_schema(tags=["referrals"])
 @extend_schema_view(
-    list=extend_schema(
-        summary="List referrals, newest first",
-        responses={200: s.ReferralSerializer(many=True), **error_responses(400, *READ_ERRORS)},
-    )
+    list=api_schema.list_schema("List referrals, newest first", s.ReferralSerializer)
 )
 class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ReferralSerializer
@@ -91,7 +82,10 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         description="The `ETag` header identifies this version; send it back as `If-Match` "
         "with a transition to refuse the change (412) if someone else moved it first.",
         parameters=[_ID],
-        responses={200: s.ReferralDetailSerializer, **error_responses(*READ_ERRORS, 404)},
+        responses={
+            200: s.ReferralDetailSerializer,
+            **api_schema.error_responses(*api_schema.READ_ERRORS, 404),
+        },
     )
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         referral = self.get_object()
@@ -112,12 +106,14 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
                 required=False,
                 description="The ETag you read; optional.",
             ),
-            IDEMPOTENCY_KEY,
+            api_schema.IDEMPOTENCY_KEY,
         ],
         request=s.TransitionInputSerializer,
         responses={
             200: s.ReferralDetailSerializer,
-            **error_responses(*WRITE_ERRORS, 404, 412, *IDEMPOTENT_ERRORS),
+            **api_schema.error_responses(
+                *api_schema.WRITE_ERRORS, 404, 412, *api_schema.IDEMPOTENT_ERRORS
+            ),
         },
     )
     @action(detail=True, methods=["post"])
@@ -137,7 +133,10 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(
         summary="The referral letter as a printable page",
         parameters=[_ID],
-        responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            **api_schema.error_responses(*api_schema.READ_ERRORS, 404),
+        },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=PrintablePageNegotiation)
     def letter(self, request: Request, pk=None) -> HttpResponse:
