@@ -49,6 +49,8 @@ class Role(models.TextChoices):
     RECEPTION = "reception", "Reception"
     CLINICIAN = "clinician", "Clinician"
     CLINIC_ADMIN = "clinic_admin", "Clinic admin"
+    # The clinic's clinical safety officer: replays and activates ruleset versions.
+    SAFETY_OFFICER = "safety_officer", "Safety officer"
 
 
 class StaffRole(models.Model):

@@ -168,3 +168,106 @@ class Review(WriteOnceModel):
 
     def __str__(self) -> str:
         return f"Review of {self.intake_id}"
+
+
+class Replay(models.Model):
+    """A candidate ruleset re-deciding a branch's stored intakes, compared with their stored
+    decisions. Run by the background worker in chunks; each chunk's changes, counts and
+    position are written in one transaction, so a worker that restarts resumes after the last
+    chunk it finished, and `done` is set only when every intake has been read."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    version = models.CharField(max_length=20, help_text="The candidate ruleset.")
+    submitted_after = models.DateTimeField(null=True, blank=True)
+    submitted_before = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor = models.CharField(max_length=200, help_text="Who started it, as the audit names them.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(help_text="When a worker last finished a chunk.")
+    total = models.PositiveIntegerField(default=0, help_text="Intakes in the window.")
+    processed = models.PositiveIntegerField(default=0)
+    # Where the next chunk starts: the last intake read, in (submitted_at, id) order.
+    cursor_submitted_at = models.DateTimeField(null=True, blank=True)
+    cursor_id = models.UUIDField(null=True, blank=True)
+    counts = models.JSONField(default=dict, help_text="The summary's counts so far.")
+    summary = models.JSONField(null=True, blank=True, help_text="Set once, when done.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            _one_of("status", ("running", "done", "failed"), "replay_status_valid"),
+        ]
+        indexes = [models.Index(fields=["branch", "-created_at"], name="replay_branch_recent")]
+
+    def __str__(self) -> str:
+        return f"Replay of {self.version} ({self.status})"
+
+
+class ReplayChange(models.Model):
+    """One intake whose decision the candidate changes (disposition, urgency, service or
+    imaging), with the rules it adds and removes."""
+
+    class Kind(models.TextChoices):
+        UNDER_TRIAGE = "under_triage", "Under-triage"
+        OVER_TRIAGE = "over_triage", "Over-triage"
+        SERVICE_ONLY = "service_only", "Service only"
+
+    replay = models.ForeignKey(Replay, on_delete=models.CASCADE, related_name="changes")
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    before = models.JSONField(help_text="The stored decision: disposition, urgency, service.")
+    after = models.JSONField(help_text="The candidate's decision, in the same shape.")
+    rules_added = models.JSONField(default=list)
+    rules_removed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["replay", "kind", "id"], name="replay_change_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} in {self.replay_id}"
+
+
+class RulesetActivation(WriteOnceModel):
+    """A branch's switch to a ruleset version from `effective_from`. The branch's active
+    version at any time is that of its latest activation already in effect. The first of each
+    branch is made by the system (no person, no replay); every later one by a safety officer,
+    after a replay, under the governance rules of triage.rulesets."""
+
+    write_once_message = "An activation is a record; activate again to change the version."
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    version = models.CharField(max_length=20)
+    effective_from = models.DateTimeField()
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replay = models.ForeignKey(
+        Replay, on_delete=models.PROTECT, null=True, blank=True, related_name="activations"
+    )
+    acknowledgements = models.JSONField(
+        default=list, help_text="One per under-triage class: from, to and a rationale."
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-effective_from", "-created_at"]
+        indexes = [
+            models.Index(
+                fields=["branch", "-effective_from", "-created_at"], name="activation_branch"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} from {self.effective_from:%Y-%m-%d %H:%M}"
