@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from referrals.models import Referral
 from tests.api.helpers import INTAKES, error_fields, post_json
@@ -43,6 +44,11 @@ REVIEW_FIELDS = {
 
 def outcome(data: dict) -> tuple:
     return data["disposition"], data["urgency"], data["service"], data["imaging"]
+
+
+def history_step(entry: dict) -> tuple:
+    """What a referral history entry did: its kind and the status it moved from and to."""
+    return entry["kind"], entry["from_status"], entry["to_status"]
 
 
 def when(value: str) -> datetime:
@@ -159,11 +165,7 @@ def test_a_review_to_home_care_cancels_the_open_referral_with_the_reason(api, cl
     referral = get_referral(api, referral_id)
     assert referral["status"] == "cancelled"
     last = referral["history"][-1]
-    assert (last["kind"], last["from_status"], last["to_status"]) == (
-        "transition",
-        "open",
-        "cancelled",
-    )
+    assert history_step(last) == ("transition", "open", "cancelled")
     assert "Fever was a cold" in last["note"]
     assert last["actor"] == "user:dr.north"
     assert Referral.objects.count() == 1
@@ -235,11 +237,7 @@ def test_a_review_changing_the_service_amends_the_same_referral(api, clinician):
     assert after["due_by"] == before["due_by"]  # the urgency did not change
     assert after["version"] == before["version"] + 1
     amendment = after["history"][-1]
-    assert (amendment["kind"], amendment["from_status"], amendment["to_status"]) == (
-        "amendment",
-        "open",
-        "open",
-    )
+    assert history_step(amendment) == ("amendment", "open", "open")
     assert "Worried about work" in amendment["note"]
     assert amendment["actor"] == "user:dr.north"
     assert get_intake(api, intake["id"])["referral"]["id"] == before["id"]
@@ -277,11 +275,7 @@ def test_a_review_amends_a_referral_that_is_further_along_without_moving_it(api,
     after = get_referral(api, referral_id)
     assert (after["status"], after["service"]) == ("accepted", "rheumatology")
     amendment = after["history"][-1]
-    assert (amendment["kind"], amendment["from_status"], amendment["to_status"]) == (
-        "amendment",
-        "accepted",
-        "accepted",
-    )
+    assert history_step(amendment) == ("amendment", "accepted", "accepted")
 
 
 def test_a_confirming_review_changes_no_referral_and_is_not_an_override(api, clinician):
@@ -341,45 +335,31 @@ def test_a_confirming_review_after_the_referral_completed_opens_no_new_referral(
 # Who may review ----------------------------------------------------------------------------
 
 
-def test_a_reception_api_key_may_not_review(api):
+@pytest.fixture
+def south_clinician(db) -> APIClient:
+    """A clinician of another branch, `south`, signed in."""
+    return staff_client("dr.south", "south", "clinician")
+
+
+@pytest.mark.parametrize(
+    ("caller", "status"),
+    [
+        pytest.param("api", 403, id="reception-api-key-may-not-review"),
+        pytest.param("receptionist", 403, id="signed-in-receptionist-may-not-review"),
+        pytest.param("other_api", 404, id="reception-key-of-another-branch-cannot-see-it"),
+        pytest.param("south_clinician", 404, id="clinician-of-another-branch-cannot-see-it"),
+        pytest.param("anonymous", 401, id="anonymous"),
+    ],
+)
+def test_a_caller_who_may_not_review_is_refused_and_nothing_is_stored(api, request, caller, status):
     intake = create_intake(api, **URGENT_GP)
+    client = request.getfixturevalue(caller)
     before = stored_state()
 
-    response = review(api, intake["id"], "home_care", "routine", "self_care")
+    response = review(client, intake["id"], "home_care", "routine", "self_care")
 
-    assert response.status_code == 403, response.content
-    assert response.json()["status"] == 403
-    assert stored_state() == before
-
-
-def test_a_signed_in_receptionist_may_not_review(api, receptionist):
-    intake = create_intake(api, **URGENT_GP)
-    before = stored_state()
-
-    response = review(receptionist, intake["id"], "home_care", "routine", "self_care")
-
-    assert response.status_code == 403, response.content
-    assert stored_state() == before
-
-
-def test_a_reception_key_of_another_branch_cannot_see_the_intake(api, other_api):
-    intake = create_intake(api, **URGENT_GP)
-    before = stored_state()
-
-    response = review(other_api, intake["id"], "home_care", "routine", "self_care")
-
-    assert response.status_code == 404, response.content
-    assert stored_state() == before
-
-
-def test_a_clinician_of_another_branch_cannot_see_the_intake(api, clinician):
-    intake = create_intake(api, **URGENT_GP)
-    south = staff_client("dr.south", "south", "clinician")
-    before = stored_state()
-
-    response = review(south, intake["id"], "home_care", "routine", "self_care")
-
-    assert response.status_code == 404, response.content
+    assert response.status_code == status, response.content
+    assert response.json()["status"] == status
     assert stored_state() == before
 
 
@@ -390,16 +370,6 @@ def test_reviewing_an_unknown_intake_is_404(clinician, intake_id):
     response = review(clinician, intake_id, "home_care", "routine", "self_care")
 
     assert response.status_code == 404, response.content
-    assert stored_state() == before
-
-
-def test_an_anonymous_review_is_401(api, anonymous):
-    intake = create_intake(api, **URGENT_GP)
-    before = stored_state()
-
-    response = review(anonymous, intake["id"], "home_care", "routine", "self_care")
-
-    assert response.status_code == 401, response.content
     assert stored_state() == before
 
 
@@ -418,61 +388,46 @@ def body_with(**changes: Any) -> dict:
     return {key: value for key, value in body.items() if value is not None}
 
 
-INVALID_BODIES = [
-    pytest.param(body_with(reason=None), {"reason"}, id="reason-missing"),
-    pytest.param(body_with(reason=""), {"reason"}, id="reason-empty"),
-    pytest.param(body_with(reason="   \n\t"), {"reason"}, id="reason-blank"),
-    pytest.param(body_with(reason="x" * 2001), {"reason"}, id="reason-too-long"),
+# VALID made a home-care or a physiotherapy review, for the cases that break one of its rules.
+AS_HOME = {"disposition": "home_care", "urgency": "routine", "service": "self_care"}
+AS_PHYSIO = {"disposition": "physiotherapy", "urgency": "routine", "service": "physiotherapy"}
+
+# (the changes to VALID, where None leaves a field out; the fields the 400 names)
+INVALID_CHANGES = [
+    pytest.param({"reason": None}, {"reason"}, id="reason-missing"),
+    pytest.param({"reason": ""}, {"reason"}, id="reason-empty"),
+    pytest.param({"reason": "   \n\t"}, {"reason"}, id="reason-blank"),
+    pytest.param({"reason": "x" * 2001}, {"reason"}, id="reason-too-long"),
+    pytest.param({**AS_HOME, "service": "gp"}, {"service"}, id="home-care-with-gp"),
+    pytest.param({**AS_PHYSIO, "service": "self_care"}, {"service"}, id="physio-with-self-care"),
+    pytest.param({"service": "physiotherapy"}, {"service"}, id="medical-with-physiotherapy"),
+    pytest.param({**AS_HOME, "urgency": "urgent"}, {"urgency"}, id="urgent-home-care"),
+    pytest.param({**AS_PHYSIO, "urgency": "emergency"}, {"urgency"}, id="emergency-physiotherapy"),
+    pytest.param({**AS_PHYSIO, "imaging": "xray"}, {"imaging"}, id="imaging-with-physiotherapy"),
+    pytest.param({**AS_HOME, "imaging": "mri_lumbar"}, {"imaging"}, id="imaging-with-home-care"),
     pytest.param(
-        body_with(disposition="home_care", service="gp"), {"service"}, id="home-care-with-gp"
-    ),
-    pytest.param(
-        body_with(disposition="physiotherapy", service="self_care"),
-        {"service"},
-        id="physio-with-self-care",
-    ),
-    pytest.param(body_with(service="physiotherapy"), {"service"}, id="medical-with-physiotherapy"),
-    pytest.param(
-        body_with(disposition="home_care", urgency="urgent", service="self_care"),
-        {"urgency"},
-        id="urgent-home-care",
-    ),
-    pytest.param(
-        body_with(disposition="physiotherapy", urgency="emergency", service="physiotherapy"),
-        {"urgency"},
-        id="emergency-physiotherapy",
-    ),
-    pytest.param(
-        body_with(disposition="physiotherapy", service="physiotherapy", imaging="xray"),
-        {"imaging"},
-        id="imaging-with-physiotherapy",
-    ),
-    pytest.param(
-        body_with(disposition="home_care", service="self_care", imaging="mri_lumbar"),
-        {"imaging"},
-        id="imaging-with-home-care",
-    ),
-    pytest.param(
-        body_with(disposition="home_care", urgency="emergency", service="gp", imaging="ct"),
+        {**AS_HOME, "urgency": "emergency", "service": "gp", "imaging": "ct"},
         {"service", "urgency", "imaging"},
         id="every-rule-broken",
     ),
-    pytest.param(body_with(note="extra"), {"note"}, id="unknown-field"),
-    pytest.param(body_with(overridden=False), {"overridden"}, id="read-only-field-sent"),
-    pytest.param(body_with(disposition="hospital"), {"disposition"}, id="unknown-disposition"),
-    pytest.param(body_with(urgency="soon"), {"urgency"}, id="unknown-urgency"),
-    pytest.param(body_with(service="surgery"), {"service"}, id="unknown-service"),
-    pytest.param(body_with(imaging="pet"), {"imaging"}, id="unknown-imaging"),
-    pytest.param(body_with(disposition=None), {"disposition"}, id="disposition-missing"),
+    pytest.param({"note": "extra"}, {"note"}, id="unknown-field"),
+    pytest.param({"overridden": False}, {"overridden"}, id="read-only-field-sent"),
+    pytest.param({"disposition": "hospital"}, {"disposition"}, id="unknown-disposition"),
+    pytest.param({"urgency": "soon"}, {"urgency"}, id="unknown-urgency"),
+    pytest.param({"service": "surgery"}, {"service"}, id="unknown-service"),
+    pytest.param({"imaging": "pet"}, {"imaging"}, id="unknown-imaging"),
+    pytest.param({"disposition": None}, {"disposition"}, id="disposition-missing"),
 ]
 
 
-@pytest.mark.parametrize(("body", "fields"), INVALID_BODIES)
-def test_an_invalid_review_is_400_naming_the_field_and_stores_nothing(api, clinician, body, fields):
+@pytest.mark.parametrize(("changes", "fields"), INVALID_CHANGES)
+def test_an_invalid_review_is_400_naming_the_field_and_stores_nothing(
+    api, clinician, changes, fields
+):
     intake = create_intake(api, **URGENT_GP)
     before = stored_state()
 
-    response = post_json(clinician, review_url(intake["id"]), body)
+    response = post_json(clinician, review_url(intake["id"]), body_with(**changes))
 
     assert response.status_code == 400, response.content
     assert error_fields(response) == fields
