@@ -147,6 +147,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        # Keys are the caller's own: two callers may pick the same one, and a retry finds the
+        # first request's record by both.
         constraints = [
             models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_per_caller")
         ]
