@@ -1,18 +1,17 @@
 """The patient's self-care plan and safety-netting (SPEC §6), as codes with words to print."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .facts import Facts
+from .record import Record
 
 
 @dataclass(frozen=True, slots=True)
-class Advice:
+class Advice(Record):
     code: str
     text: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "text": self.text}
 
 
 ADVICE_TEXT = {
@@ -60,25 +59,38 @@ ADVICE = {code: Advice(code, text) for code, text in ADVICE_TEXT.items()}
 _HOME_ONLY = ("heat_cold", "gentle_stretching", "massage", "prevention")
 
 
-def advise(f: Facts, disposition: str) -> tuple[Advice, ...]:
-    """Advice in the order of SPEC §6; safety-netting is always included."""
-    a = f.answers
-    triggers = a.get("suspected_triggers") or ()
-    return _plan(
-        disposition,
-        a["pain_score"] >= 7,
-        "dehydration" in triggers or bool(a["spasm_present"]),
-        "prolonged_posture" in triggers or "lifting_or_twisting" in triggers,
-        "stress" in triggers,
-    )
+@dataclass(frozen=True, eq=False)
+class AdvicePlan:
+    """A ruleset's advice (SPEC §6): its items with their words, in order, and which of them a
+    decision carries. Compared and hashed by identity, so plans can key a cache."""
+
+    items: Mapping[str, Advice]
+
+    def advise(self, f: Facts, disposition: str) -> tuple[Advice, ...]:
+        """Advice in the order of SPEC §6; safety-netting is always included."""
+        a = f.answers
+        triggers = a.get("suspected_triggers") or ()
+        return _plan(
+            self,
+            disposition,
+            a["pain_score"] >= 7,
+            "dehydration" in triggers or bool(a["spasm_present"]),
+            "prolonged_posture" in triggers or "lifting_or_twisting" in triggers,
+            "stress" in triggers,
+        )
 
 
-# The plan depends on nothing but these five values, so there are only a few dozen plans: each
-# is built once and then shared (advice runs on every decision). The cache is bounded because
-# a clinician's override passes its own disposition through advice_for.
-@lru_cache(maxsize=256)
+# The plan depends on nothing but these values, so there are only a few dozen plans per ruleset:
+# each is built once and then shared (advice runs on every decision). The cache is bounded
+# because a clinician's override passes its own disposition through advice_for.
+@lru_cache(maxsize=512)
 def _plan(
-    disposition: str, severe_pain: bool, hydration: bool, posture: bool, stress: bool
+    plan: AdvicePlan,
+    disposition: str,
+    severe_pain: bool,
+    hydration: bool,
+    posture: bool,
+    stress: bool,
 ) -> tuple[Advice, ...]:
     home = disposition == "home_care"
     wanted = {
@@ -92,4 +104,8 @@ def _plan(
     }
     for code in _HOME_ONLY:
         wanted[code] = home
-    return tuple(ADVICE[code] for code in ADVICE_TEXT if wanted[code])
+    return tuple(item for code, item in plan.items.items() if wanted[code])
+
+
+# Rulesets 2026.1 and 2026.2 give the same advice (SPEC-2026.2 leaves SPEC §6 as it is).
+ADVICE_2026_1 = AdvicePlan(ADVICE)

@@ -1,30 +1,27 @@
-"""Answers and age in, a decision out (SPEC §1 and §4)."""
+"""A triage decision (SPEC §1), as the engine returns it and the API shows it."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from .advice import Advice, advise
-from .facts import Facts
-from .red_flags import RedFlag, find_red_flags
-from .rules import RULES, Rule
+from .advice import Advice
+from .record import Record
+from .red_flags import RedFlag
 from .startback import StartBack
-from .vocabulary import DISPOSITION_RANK, RULESET_VERSION, URGENCY_RANK
+from .vocabulary import RULESET_VERSION
+from .watch_for import WatchFor
 
 
 @dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(Record):
     rule_id: str
     text: str
     source: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"rule_id": self.rule_id, "text": self.text, "source": self.source}
-
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(Record):
+    """The outcome (SPEC §1) and everything behind it: what staff see and the API returns."""
+
     disposition: str
     urgency: str
     service: str
@@ -35,80 +32,18 @@ class Decision:
     advice: tuple[Advice, ...]
     age: int
     ruleset_version: str = RULESET_VERSION
+    # SPEC-2026.2 C4: a tuple from 2026.2 on; None under 2026.1, which has no watch_for.
+    watch_for: tuple[WatchFor, ...] | None = None
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
         return tuple(reason.rule_id for reason in self.reasons)
 
     def as_dict(self) -> dict[str, Any]:
-        """The decision as JSON-ready data: what the API returns and the assessment stores."""
-        return {
-            "disposition": self.disposition,
-            "urgency": self.urgency,
-            "service": self.service,
-            "imaging": self.imaging,
-            "startback": self.startback.as_dict(),
-            "red_flags": [flag.as_dict() for flag in self.red_flags],
-            "reasons": [reason.as_dict() for reason in self.reasons],
-            "advice": [item.as_dict() for item in self.advice],
-            "age": self.age,
-            "ruleset_version": self.ruleset_version,
-        }
+        """The decision as JSON-ready data: what the API returns and the assessment stores.
 
-
-def _rank(rule: Rule) -> int:
-    """Disposition then urgency folded into one int, ordered as the (disposition, urgency) pair."""
-    return DISPOSITION_RANK[rule.disposition] * len(URGENCY_RANK) + URGENCY_RANK[rule.urgency]
-
-
-# Precomputed once per rule, so the loop in `evaluate` neither looks up a rule's check nor
-# ranks its outcome per decision, and compares ranks as single ints.
-_RANKED = tuple((rule.check, rule, _rank(rule)) for rule in RULES)
-
-
-# A Reason is immutable and its text comes from a small set (the texts that vary only list
-# which findings were seen), so each distinct reason is built once and then shared: building a
-# frozen dataclass costs more than the cache lookup, and every decision carries several.
-@lru_cache(maxsize=4096)
-def _reason(rule_id: str, text: str, source: str) -> Reason:
-    return Reason(rule_id, text, source)
-
-
-def evaluate(answers: Mapping[str, Any], age: int) -> Decision:
-    """Grade one intake. `answers` must already be valid (SPEC §2); `age` is whole years.
-
-    Every rule whose condition holds becomes a reason, in rule-table order. The outcome is the
-    highest disposition then urgency among them; the first rule reaching it sets the service
-    and imaging. Nothing lowers an outcome, so adding a finding can only keep or raise it.
-    """
-    facts = Facts(answers, age)
-    reasons: list[Reason] = []
-    best_rank = -1
-    best_rule: Rule | None = None
-    best_firing = None
-    # Every rule is checked, none skipped: each one that holds is a reason (SPEC §4).
-    for check, rule, rank in _RANKED:
-        firing = check(facts)
-        if firing is None:
-            continue
-        reasons.append(_reason(rule.id, firing.text, rule.source))
-        if rank > best_rank:
-            best_rank, best_rule, best_firing = rank, rule, firing
-    # One of S1-S3 always holds, so a decision always has a rule behind it.
-    assert best_rule is not None and best_firing is not None
-    return Decision(
-        disposition=best_rule.disposition,
-        urgency=best_rule.urgency,
-        service=best_firing.service,
-        imaging=best_firing.imaging,
-        startback=facts.startback,
-        red_flags=find_red_flags(facts),
-        reasons=tuple(reasons),
-        advice=advise(facts, best_rule.disposition),
-        age=age,
-    )
-
-
-def advice_for(answers: Mapping[str, Any], age: int, disposition: str) -> tuple[Advice, ...]:
-    """The advice for these answers under a given disposition, such as a clinician's override."""
-    return advise(Facts(answers, age), disposition)
+        A 2026.1 decision has no `watch_for` key at all: its stored form never changes."""
+        data = Record.as_dict(self)
+        if self.watch_for is None:
+            del data["watch_for"]
+        return data

@@ -5,63 +5,37 @@ either way staff see it. Levels follow the rule the flag can trigger by itself.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
 
 from .facts import SIX_WEEKS_DAYS, Facts
-from .rules import ACR_LBP, GIRFT_CES, NG59, QS56
+from .record import Record
+from .sources import ACR_LBP, GIRFT_CES, QS56
 
 
 @dataclass(frozen=True, slots=True)
-class RedFlag:
+class RedFlag(Record):
     code: str
     label: str
     level: str
     status: str
     source: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "code": self.code,
-            "label": self.label,
-            "level": self.level,
-            "status": self.status,
-            "source": self.source,
-        }
 
-
-# (answer item, label, level, source) for the yes / no / unknown red-flag items.
-_ITEM_FLAGS = (
-    (
-        "bladder_bowel_change",
-        "New trouble passing urine or controlling the bowel",
-        "emergency",
-        GIRFT_CES,
-    ),
-    (
-        "saddle_numbness",
-        "New numbness around the genitals, back passage or inner thighs",
-        "emergency",
-        GIRFT_CES,
-    ),
-    ("sexual_dysfunction_new", "New loss of sexual function or sensation", "emergency", GIRFT_CES),
-    ("fever", "Fever, chills or sweats", "urgent", ACR_LBP),
-    (
-        "immunosuppression_or_iv_drug_use",
-        "Weakened immune system or injects drugs",
-        "urgent",
-        ACR_LBP,
-    ),
-    ("cancer_history", "History of cancer", "urgent", QS56),
-    ("unexplained_weight_loss", "Weight loss without trying", "urgent", ACR_LBP),
-    ("osteoporosis_or_steroids", "Osteoporosis or long-term steroid tablets", "urgent", ACR_LBP),
-)
-
-_WEAK = {
-    "new_onset_age": "First back pain under 20 or from 50",
-    "night_pain_unremitting": "Night pain that no position eases",
-    "thoracic_pain": "Pain mainly in the upper or middle back",
-    "not_improving_with_self_care": "Four weeks or more without improvement on self-care",
-}
+# The yes / no / unknown red-flag items that raise a flag of their own: item -> (label, level,
+# source). The weak-flag items (night pain, thoracic pain) are raised by the ruleset's weak flags.
+_ITEM_FLAGS = {
+    "bladder_bowel_change": (
+        "New trouble passing urine or controlling the bowel", "emergency", GIRFT_CES),
+    "saddle_numbness": (
+        "New numbness around the genitals, back passage or inner thighs", "emergency", GIRFT_CES),
+    "sexual_dysfunction_new": ("New loss of sexual function or sensation", "emergency", GIRFT_CES),
+    "fever": ("Fever, chills or sweats", "urgent", ACR_LBP),
+    "immunosuppression_or_iv_drug_use": (
+        "Weakened immune system or injects drugs", "urgent", ACR_LBP),
+    "cancer_history": ("History of cancer", "urgent", QS56),
+    "unexplained_weight_loss": ("Weight loss without trying", "urgent", ACR_LBP),
+    "osteoporosis_or_steroids": ("Osteoporosis or long-term steroid tablets", "urgent", ACR_LBP),
+}  # fmt: skip
 
 # Every flag the engine can raise is one of a fixed set, and a RedFlag is immutable, so each is
 # built once here and shared by every decision that raises it (this runs on every decision).
@@ -83,16 +57,11 @@ _ITEM_FLAG_BY_ANSWER = tuple(
         RedFlag(item, label, level, "present", source),
         RedFlag(item, label, level, "unanswered", source),
     )
-    for item, label, level, source in _ITEM_FLAGS
+    for item, (label, level, source) in _ITEM_FLAGS.items()
 )
-# Weak flag code -> (flag when present, flag when unanswered).
-_WEAK_FLAGS = {
-    code: (
-        RedFlag(code, label, "weak", "present", f"{NG59} 1.1.1"),
-        RedFlag(code, label, "weak", "unanswered", f"{NG59} 1.1.1"),
-    )
-    for code, label in _WEAK.items()
-}
+# Most patients answer every item `no`: one call fetches them all to see that.
+_ITEM_ANSWERS = itemgetter(*_ITEM_FLAGS)
+_ALL_NO = ("no",) * len(_ITEM_FLAGS)
 
 
 def find_red_flags(f: Facts) -> tuple[RedFlag, ...]:
@@ -109,15 +78,15 @@ def find_red_flags(f: Facts) -> tuple[RedFlag, ...]:
         flags.append(_MAJOR_TRAUMA)
     elif trauma == "unknown":
         flags.append(_UNKNOWN_TRAUMA)
-    for item, present, unanswered in _ITEM_FLAG_BY_ANSWER:
-        answer = a[item]
-        if answer != "no":
-            flags.append(present if answer == "yes" else unanswered)
+    if _ITEM_ANSWERS(a) != _ALL_NO:
+        for item, present, unanswered in _ITEM_FLAG_BY_ANSWER:
+            answer = a[item]
+            if answer != "no":
+                flags.append(present if answer == "yes" else unanswered)
     if leg_weakness == "progressive":
         flags.append(_PROGRESSIVE_WEAKNESS)
     if trauma == "minor" and (f.age >= 70 or a["osteoporosis_or_steroids"] != "no"):
         flags.append(_FRAGILE_TRAUMA)
-    for code in f.weak_flags:
-        present, unanswered = _WEAK_FLAGS[code]
-        flags.append(unanswered if a.get(code) == "unknown" else present)
+    for weak in f.weak_flags:
+        flags.append(weak.unanswered if a.get(weak.code) == "unknown" else weak.present)
     return tuple(flags)

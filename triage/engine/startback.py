@@ -5,17 +5,15 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+from .record import Record
 from .vocabulary import STARTBACK_BOTHERSOME, STARTBACK_ITEMS, STARTBACK_PSYCHOSOCIAL_ITEMS
 
 
 @dataclass(frozen=True, slots=True)
-class StartBack:
+class StartBack(Record):
     total: int
     psychosocial: int
     risk: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "psychosocial": self.psychosocial, "risk": self.risk}
 
 
 def _stratify(total: int, psychosocial: int) -> StartBack:
