@@ -176,8 +176,8 @@ def load() -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    from triage.engine import evaluate
+    from triage.engine import ruleset
 
-    golden = record(evaluate)
+    golden = record(ruleset("2026.1").evaluate)
     GOLDEN_FILE.write_text(json.dumps(golden, indent=0) + "\n")
     print(f"{len(golden)} decisions recorded in {GOLDEN_FILE}")

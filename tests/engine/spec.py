@@ -1,114 +1,93 @@
-"""The clinical specification (ruleset 2026.1, docs/clinical/SPEC-2026.1.md) as test data.
+"""The clinical specification (docs/clinical/SPEC-2026.1.md and SPEC-2026.2.md) as test data.
 
-Everything here is transcribed from the SPEC, not imported from the engine, so the tests
-compare the engine against the document rather than against itself.
+The vocabularies (fields, choices, item and advice codes) are read from the documents
+themselves; the rules are transcribed from them by hand below. Nothing here comes from the
+engine, so the tests compare the engine against the documents rather than against itself.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-RULESET_VERSION = "2026.1"
+from tests.clinical_contract import spec_text
+
+VERSIONS = ("2026.1", "2026.2")
+RULESET_VERSION = "2026.1"  # the version a caller gets without naming one
+
+_SPEC = spec_text("2026.1")
+_CHANGES = spec_text("2026.2")
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    """The `code` words of a piece of the documents, in order."""
+    return tuple(re.findall(r"`(\w+)`", text))
+
+
+def _part(text: str, start: str, end: str) -> str:
+    """The text from the first `start` to the next `end` after it."""
+    return text.split(start, 1)[1].split(end, 1)[0]
+
+
+def _table(text: str) -> dict[str, list[str]]:
+    """A markdown table whose first cells are `fields`: field -> the other cells."""
+    rows = re.findall(r"^\| `(\w+)` \| (.*) \|$", text, re.MULTILINE)
+    return {field: cells.split(" | ") for field, cells in rows}
+
+
+def _range(cell: str) -> tuple[int, int]:
+    low, high = re.fullmatch(r"int (\d+)\u2013(\d+)", cell).groups()  # type: ignore[union-attr]
+    return int(low), int(high)
+
 
 # SPEC §1: outcomes. Dispositions and urgencies are ordered lowest to highest.
-DISPOSITIONS = ("home_care", "physiotherapy", "medical_referral")
-URGENCIES = ("routine", "urgent", "emergency")
-SERVICES = (
-    "self_care",
-    "physiotherapy",
-    "physiotherapy_psychologically_informed",
-    "gp",
-    "spinal_specialist",
-    "rheumatology",
-    "pain_service",
-    "urgent_imaging",
-    "clinician_callback",
-    "emergency_department",
-)
-IMAGING = ("none", "xray", "mri_lumbar", "mri_whole_spine", "ct")
-RISKS = ("low", "medium", "high")
-RED_FLAG_LEVELS = ("emergency", "urgent", "weak")
+_OUTCOMES = _table(_part(_SPEC, "## 1.", "## 2."))
+DISPOSITIONS = _codes(_part(_SPEC, "Disposition order, lowest to highest:", "\n"))
+URGENCIES = _codes(_part(_SPEC, "Urgency order:", "."))
+SERVICES = _codes(_OUTCOMES["service"][0])
+IMAGING = _codes(_OUTCOMES["imaging"][0].split("(")[0])
+RISKS = _codes(_OUTCOMES["startback"][0].split("with risk")[1])
+RED_FLAG_LEVELS = _codes(_part(_OUTCOMES["red_flags"][0], "level (", ")"))
 
-# SPEC §2: intake answers.
-BOOLEAN_FIELDS = (
-    "spasm_present",
-    "first_ever_episode",
-    "self_care_not_helping",
-    "completed_physiotherapy",
-    "radiation_below_knee",
-    "bilateral_leg_symptoms",
-    "leg_numbness",
-)
-RED_FLAG_ANSWERS = ("yes", "no", "unknown")
-RED_FLAG_ITEMS = (
-    "bladder_bowel_change",
-    "saddle_numbness",
-    "sexual_dysfunction_new",
-    "fever",
-    "cancer_history",
-    "unexplained_weight_loss",
-    "osteoporosis_or_steroids",
-    "immunosuppression_or_iv_drug_use",
-    "night_pain_unremitting",
-    "thoracic_pain",
-)
-CAUDA_EQUINA_ITEMS = ("bladder_bowel_change", "saddle_numbness", "sexual_dysfunction_new")
-# U5: the emergency- and urgent-level items whose `unknown` asks for a clinician call-back.
-CALLBACK_ITEMS = (
-    "bladder_bowel_change",
-    "saddle_numbness",
-    "sexual_dysfunction_new",
-    "fever",
-    "cancer_history",
-    "unexplained_weight_loss",
-    "osteoporosis_or_steroids",
-    "immunosuppression_or_iv_drug_use",
-    "trauma",
-)
-WEAK_FLAG_ITEMS = ("night_pain_unremitting", "thoracic_pain")
-LEG_WEAKNESS = ("none", "stable", "progressive")  # ordered: each step is a worse finding
-TRAUMA = ("none", "minor", "major", "unknown")
-TRAUMA_SEVERITY = ("none", "minor", "major")  # ordered: each step is a worse finding
-TRIGGERS = (
-    "lifting_or_twisting",
-    "prolonged_posture",
-    "sport_or_exercise",
-    "dehydration",
-    "stress",
-    "none_known",
-)
-INFLAMMATORY_FEATURES = (
-    "night_waking_second_half",
-    "buttock_pain",
-    "improves_with_movement",
-    "improves_with_nsaids",
-    "family_history_spondyloarthritis",
-    "arthritis_history",
-    "enthesitis_history",
-    "psoriasis_history",
-)
-STARTBACK_ITEMS = (
-    "leg_pain",
-    "shoulder_or_neck_pain",
-    "walks_short_distances_only",
-    "dresses_slowly",
-    "activity_unsafe",
-    "worrying_thoughts",
-    "pain_terrible_never_better",
-    "no_enjoyment",
-)
+# SPEC §2: intake answers, by the type the table gives each field.
+_INTAKE = _part(_SPEC, "## 2.", "## 3.")
+_FIELDS = _table(_INTAKE)
+BOOLEAN_FIELDS = tuple(field for field, (kind, _) in _FIELDS.items() if kind == "bool")
+RED_FLAG_ANSWERS = _codes(_part(_INTAKE, "Red-flag items take", "(the patient"))
+RED_FLAG_ITEMS = tuple(field for field, (kind, _) in _FIELDS.items() if kind == "red flag")
+LEG_WEAKNESS = _codes(_FIELDS["leg_weakness"][0])  # ordered: each step is a worse finding
+TRAUMA = _codes(_FIELDS["trauma"][0])
+TRAUMA_SEVERITY = _codes(_part(_CHANGES, "`trauma` goes", ","))  # C5: ordered, worse each step
+TRIGGERS = _codes(_FIELDS["suspected_triggers"][1].split("(")[0])
+INFLAMMATORY_FEATURES = _codes(_FIELDS["inflammatory_features"][1])
+PAIN_DURATION_RANGE = _range(_FIELDS["pain_duration_days"][0])
+PAIN_SCORE_RANGE = _range(_FIELDS["pain_score"][0])
+PRIOR_EPISODES_RANGE = _range(_FIELDS["prior_episodes_12m"][0])
+
+# STarT Back: items 1-8 (true when the patient agrees), then item 9.
+STARTBACK_ITEMS = tuple(re.findall(r"\b[1-8] `(\w+)`", _INTAKE))
 STARTBACK_PHYSICAL_ITEMS = STARTBACK_ITEMS[:4]  # items 1-4
 STARTBACK_PSYCHOSOCIAL_ITEMS = STARTBACK_ITEMS[4:]  # items 5-8 (item 9 is bothersomeness)
-BOTHERSOMENESS = ("not_at_all", "slightly", "moderately", "very_much", "extremely")
-BOTHERSOME = ("very_much", "extremely")  # item 9 scores 1 only for these
+BOTHERSOMENESS = _codes(_part(_INTAKE, "9 `bothersomeness`:", "\n"))
+BOTHERSOME = _codes(_part(_SPEC, "Item 9 scores 1 only for", "\n"))  # item 9 scores 1 for these
 
-PAIN_DURATION_RANGE = (0, 3650)
-PAIN_SCORE_RANGE = (0, 10)
-PRIOR_EPISODES_RANGE = (0, 52)
+# SPEC §4: the items some rules name.
+_RULES = _part(_SPEC, "## 4.", "## 5.")
+CAUDA_EQUINA_ITEMS = _codes(_part(_RULES, "**E1 cauda equina**:", " is `yes`"))
+# U5: the emergency- and urgent-level items whose `unknown` asks for a clinician call-back.
+CALLBACK_ITEMS = _codes(_part(_RULES, "any emergency- or urgent-level item above (", ")"))
+WEAK_FLAG_ITEMS = tuple(re.findall(r"`(\w+)` is `yes` or `unknown`", _RULES))
+# SPEC-2026.2 C5: the symptom booleans whose false -> true never lowers the outcome.
+MONOTONIC_BOOLEANS = _codes(_part(_CHANGES, "a symptom boolean (", ")"))
+# SPEC-2026.2 C2: the risk factors whose `yes` is a weak flag too.
+RISK_FACTOR_WEAK_FLAGS = tuple(
+    re.findall(r"^- `(\w+)` is `yes`", _part(_CHANGES, "gains two:", "They"), re.MULTILINE)
+)
 
 # SPEC §4: the rule table, in order of evaluation, with the outcome each rule reaches and the
-# services / imaging it may set when it is the deciding rule. Where the SPEC names no
-# investigation for a medical-referral rule (R2, R4, R5) the expectation is `none`:
-# NICE NG59 1.1.4, no routine imaging, and only the listed rules recommend one.
+# services / imaging it may set when it is the deciding rule, read group by group. Where the
+# SPEC names no investigation for a rule the expectation is `none` (NICE NG59 1.1.4: no routine
+# imaging, and only the listed rules recommend one); it names no service for the step-ups,
+# which send a patient to `physiotherapy` (SPEC §1).
 MR, PT, HC = "medical_referral", "physiotherapy", "home_care"
 
 
@@ -123,50 +102,70 @@ class RuleSpec(NamedTuple):
         return self.disposition, self.urgency
 
 
-def _rule(disposition: str, urgency: str, services: set[str], imaging: set[str]) -> RuleSpec:
-    return RuleSpec(disposition, urgency, frozenset(services), frozenset(imaging))
+def _rule_table(rules: str) -> dict[str, RuleSpec]:
+    table = {}
+    for group in rules.split("\n### ")[1:]:
+        heading, *lines = group.splitlines()
+        # The group's outcome and service, where its heading states them.
+        outcome = _codes(heading)
+        for line in lines:
+            found = re.match(r"- \*\*([EURSP]\d)\b(.*)", line)
+            if not found:
+                continue
+            rule_id, text = found.groups()
+            services = re.findall(r"[Ss]ervice `(\w+)`", text) or outcome[2:] or [PT]
+            imaging = re.findall(r"[Ii]maging `(\w+)`", text) or ["none"]
+            if rule_id.startswith("S"):  # "STarT `high`: `physiotherapy`, service ..."
+                disposition, urgency = _codes(text)[1], "routine"
+            elif rule_id.startswith("P"):  # "they raise `home_care` to `physiotherapy`"
+                disposition, urgency = outcome[-1], "routine"
+            else:
+                disposition, urgency = outcome[:2]
+            table[rule_id] = RuleSpec(disposition, urgency, frozenset(services), frozenset(imaging))
+    return table
 
 
-RULE_TABLE: dict[str, RuleSpec] = {
-    "E1": _rule(MR, "emergency", {"emergency_department"}, {"mri_lumbar"}),
-    "E2": _rule(MR, "emergency", {"emergency_department"}, {"mri_lumbar"}),
-    "E3": _rule(MR, "emergency", {"emergency_department"}, {"mri_whole_spine"}),
-    "E4": _rule(MR, "emergency", {"emergency_department"}, {"mri_whole_spine"}),
-    "E5": _rule(MR, "emergency", {"emergency_department"}, {"ct"}),
-    "U1": _rule(MR, "urgent", {"spinal_specialist"}, {"mri_lumbar"}),
-    "U2": _rule(MR, "urgent", {"urgent_imaging"}, {"xray"}),
-    "U3": _rule(MR, "urgent", {"urgent_imaging"}, {"mri_whole_spine"}),
-    "U4": _rule(MR, "urgent", {"gp"}, {"none"}),
-    "U5": _rule(MR, "urgent", {"clinician_callback"}, {"none"}),
-    "R1": _rule(MR, "routine", {"spinal_specialist", "pain_service"}, {"mri_lumbar", "none"}),
-    "R2": _rule(MR, "routine", {"rheumatology", "gp"}, {"none"}),
-    "R3": _rule(MR, "routine", {"spinal_specialist"}, {"none"}),
-    "R4": _rule(MR, "routine", {"gp"}, {"none"}),
-    "R5": _rule(MR, "routine", {"gp"}, {"none"}),
-    "S1": _rule(PT, "routine", {"physiotherapy_psychologically_informed"}, {"none"}),
-    "S2": _rule(PT, "routine", {"physiotherapy"}, {"none"}),
-    "S3": _rule(HC, "routine", {"self_care"}, {"none"}),
-    "P1": _rule(PT, "routine", {"physiotherapy"}, {"none"}),
-    "P2": _rule(PT, "routine", {"physiotherapy"}, {"none"}),
-}
+RULE_TABLE = _rule_table(_RULES)
 RULE_IDS = tuple(RULE_TABLE)
 STRATIFIED_RULES = ("S1", "S2", "S3")
 
-# SPEC §6: advice codes.
-ADVICE_CODES = (
-    "keep_active",
-    "heat_cold",
-    "gentle_stretching",
-    "pain_relief",
-    "massage",
-    "hydration",
-    "posture",
-    "stress",
-    "prevention",
-    "safety_net_emergency",
-    "safety_net_review",
+# SPEC-2026.2 C1: the urgent rules in a new order; the others keep theirs.
+_URGENT_ORDER_2026_2 = tuple(re.findall(r"U\d", _part(_CHANGES, "in the order **", "**")))
+RULE_ORDER = {
+    "2026.1": RULE_IDS,
+    "2026.2": tuple(
+        rule_id
+        for group in ("E", "U", "R", "S", "P")
+        for rule_id in (_URGENT_ORDER_2026_2 if group == "U" else RULE_IDS)
+        if rule_id.startswith(group)
+    ),
+}
+
+# SPEC §6: advice codes, in order; the safety-net items are given always.
+_ADVICE = _part(_SPEC, "## 6.", "## 7.")
+ADVICE_CODES = tuple(re.findall(r"^- `(\w+)`", _ADVICE, re.MULTILINE))
+SAFETY_NET = tuple(re.findall(r"^- `(\w+)` \(always\)", _ADVICE, re.MULTILINE))
+
+
+class WatchSpec(NamedTuple):
+    """A row of SPEC-2026.2 C4's table."""
+
+    finding: str
+    changed_from: tuple[Any, ...]
+    to: Any
+
+
+def _answer(code: str) -> Any:
+    return {"true": True, "false": False}.get(code, code)
+
+
+# SPEC-2026.2 C4: the findings watch_for tries, in the table's order.
+WATCH_FOR_TABLE = tuple(
+    WatchSpec(finding, tuple(_answer(code) for code in _codes(changed_from)), _answer(to))
+    for finding, changed_from, to in re.findall(
+        r"^\| \d \| `(\w+)` \| (.*) \| `(\w+)` \|$", _CHANGES, re.MULTILINE
+    )
 )
-SAFETY_NET = ("safety_net_emergency", "safety_net_review")
 
 DAYS_PER_YEAR = 365.25
 
@@ -185,17 +184,13 @@ def startback_scores(items: Mapping[str, Any]) -> tuple[int, int, str]:
     item9 = 1 if items["bothersomeness"] in BOTHERSOME else 0
     total = sum(1 for name in STARTBACK_ITEMS if items[name]) + item9
     psychosocial = sum(1 for name in STARTBACK_PSYCHOSOCIAL_ITEMS if items[name]) + item9
-    if psychosocial >= 4:
-        risk = "high"
-    elif total >= 4:
-        risk = "medium"
-    else:
-        risk = "low"
+    # SPEC §3 in its own order: low, then medium, then high (which needs total >= 4 anyway).
+    risk = "low" if total <= 3 else ("medium" if psychosocial <= 3 else "high")
     return total, psychosocial, risk
 
 
 def onset_age(answers: Mapping[str, Any], age: int) -> float:
-    """R2: age at onset = age minus the episode's duration in (fractional) years."""
+    """R2 (and 2026.2's C3, C6): age at onset = age minus the duration in fractional years."""
     return age - answers["pain_duration_days"] / DAYS_PER_YEAR
 
 
@@ -205,19 +200,25 @@ def inflammatory_feature_count(answers: Mapping[str, Any], age: int) -> int:
     return features + (1 if onset_age(answers, age) < 35 else 0)
 
 
-def weak_flag_count(answers: Mapping[str, Any], age: int) -> int:
-    """R4's weak flags; `unknown` night or thoracic pain is never taken as `no`."""
-    flags = 0
-    if answers["first_ever_episode"] and (age < 20 or age >= 50):
-        flags += 1
+def weak_flag_count(answers: Mapping[str, Any], age: int, version: str = "2026.1") -> int:
+    """R4's weak flags; `unknown` night or thoracic pain is never taken as `no`. 2026.2 also
+    counts onset before 20 (C3) and a `yes` to either risk factor (C2)."""
+    new_onset = age < 20 or age >= 50
+    if version == "2026.2":
+        new_onset = new_onset or onset_age(answers, age) < 20
+    flags = 1 if answers["first_ever_episode"] and new_onset else 0
     flags += sum(1 for item in WEAK_FLAG_ITEMS if answers[item] != "no")
     if answers["pain_duration_days"] >= 28 and answers["self_care_not_helping"]:
         flags += 1
+    if version == "2026.2":
+        flags += sum(1 for item in RISK_FACTOR_WEAK_FLAGS if answers[item] == "yes")
     return flags
 
 
-def expected_rule_ids(answers: Mapping[str, Any], age: int) -> tuple[str, ...]:
-    """Every rule of SPEC §4 whose condition holds, in table order."""
+def expected_rule_ids(
+    answers: Mapping[str, Any], age: int, version: str = "2026.1"
+) -> tuple[str, ...]:
+    """Every rule of SPEC §4 whose condition holds, in the version's order."""
     a = answers
 
     def yes(item: str) -> bool:
@@ -244,7 +245,7 @@ def expected_rule_ids(answers: Mapping[str, Any], age: int) -> tuple[str, ...]:
         "R1": a["completed_physiotherapy"] and days > 42,
         "R2": days > 90 and onset_age(a, age) < 45 and inflammatory_feature_count(a, age) >= 3,
         "R3": bilateral and days > 42 and weakness != "progressive",
-        "R4": weak_flag_count(a, age) >= 2,
+        "R4": weak_flag_count(a, age, version) >= 2,
         "R5": age < 16,
         "S1": risk == "high",
         "S2": risk == "medium",
@@ -252,7 +253,7 @@ def expected_rule_ids(answers: Mapping[str, Any], age: int) -> tuple[str, ...]:
         "P1": days > 42,
         "P2": a["prior_episodes_12m"] >= 3,
     }
-    return tuple(rule_id for rule_id in RULE_IDS if holds[rule_id])
+    return tuple(rule_id for rule_id in RULE_ORDER[version] if holds[rule_id])
 
 
 def expected_service_and_imaging(rule_id: str, answers: Mapping[str, Any], age: int) -> tuple:
@@ -270,11 +271,28 @@ def expected_service_and_imaging(rule_id: str, answers: Mapping[str, Any], age: 
     return service, imaging
 
 
-def expected_outcome(answers: Mapping[str, Any], age: int) -> tuple[str, str, str, str]:
+def expected_outcome(
+    answers: Mapping[str, Any], age: int, version: str = "2026.1"
+) -> tuple[str, str, str, str]:
     """(disposition, urgency, service, imaging): the highest outcome of the rules that hold;
-    the first rule in table order reaching it sets service and imaging."""
-    fired = expected_rule_ids(answers, age)
+    the first rule in the version's order reaching it sets service and imaging."""
+    fired = expected_rule_ids(answers, age, version)
     best = max(fired, key=lambda rule_id: rank(*RULE_TABLE[rule_id].outcome))
-    # max() returns the first maximal item, which is the first in table order.
+    # max() returns the first maximal item, which is the first in the version's order.
     disposition, urgency = RULE_TABLE[best].outcome
     return (disposition, urgency, *expected_service_and_imaging(best, answers, age))
+
+
+def expected_watch_for(answers: Mapping[str, Any], age: int) -> tuple[tuple[str, str], ...]:
+    """SPEC-2026.2 C4: (finding, urgency) for each finding of the table that, added on its own,
+    raises the urgency; highest urgency first, then in the table's order."""
+    urgency = URGENCIES.index(expected_outcome(answers, age, "2026.2")[1])
+    raised = []
+    for row in WATCH_FOR_TABLE:
+        if answers[row.finding] not in row.changed_from:
+            continue
+        changed = {**answers, row.finding: row.to}
+        changed_urgency = URGENCIES.index(expected_outcome(changed, age, "2026.2")[1])
+        if changed_urgency > urgency:
+            raised.append((row.finding, URGENCIES[changed_urgency]))
+    return tuple(sorted(raised, key=lambda entry: -URGENCIES.index(entry[1])))

@@ -1,4 +1,5 @@
-"""Properties that must hold for every valid intake (SPEC §1-§4 and §6), checked with hypothesis."""
+"""Properties that must hold for every valid intake (SPEC §1-§4 and §6, and SPEC-2026.2's C5),
+under both rulesets, checked with hypothesis."""
 
 import copy
 from collections.abc import Iterator
@@ -10,76 +11,18 @@ from hypothesis import strategies as st
 
 from tests.engine import spec
 from tests.engine.builders import baseline_answers
+from tests.engine.strategies import (
+    ages,
+    changed,
+    changed_startback,
+    intake_answers,
+    startback_answers,
+)
 from triage.engine import evaluate, score_startback
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None)
-
-# Boundary values from SPEC §4 are mixed in so that every run exercises them.
-DURATION_BOUNDARIES = (0, 27, 28, 42, 43, 90, 91, 365, 366, 1461, 1462, 3650)
-AGE_BOUNDARIES = (0, 15, 16, 19, 20, 34, 35, 44, 45, 49, 50, 69, 70, 110)
-
-# Adults are drawn more often: every child fires R5 (a medical referral).
-ages = st.one_of(st.integers(16, 110), st.integers(0, 110), st.sampled_from(AGE_BOUNDARIES))
-# Short episodes are drawn often too: most of the range is beyond six weeks (P1).
-durations = st.one_of(
-    st.integers(0, 60),
-    st.integers(*spec.PAIN_DURATION_RANGE),
-    st.sampled_from(DURATION_BOUNDARIES),
-)
-prior_episodes = st.one_of(
-    st.integers(0, 2), st.integers(0, 4), st.integers(*spec.PRIOR_EPISODES_RANGE)
-)
-
-# Every valid combination can be drawn, but each patient's findings are drawn at one of a few
-# densities so that quiet patients (home care, physiotherapy, routine referrals) are common:
-# otherwise nearly every draw is an emergency and the monotonicity checks compare little.
-# A finding is present when `rarity` coin flips all come up true (1/2, 1/4, 1/8 or 1/32).
-# Coin flips shrink towards false (absent) and, unlike a biased integer draw, are not skewed
-# by hypothesis's preference for the ends of a range.
-RARITIES = (1, 2, 3, 5)
-
-
-def present(draw, rarity: int) -> bool:
-    return all(draw(st.booleans()) for _ in range(rarity))
-
-
-@st.composite
-def startback_answers(draw) -> dict[str, Any]:
-    rarity = draw(st.sampled_from((1, 2, 3)))
-    items: dict[str, Any] = {name: present(draw, rarity) for name in spec.STARTBACK_ITEMS}
-    items["bothersomeness"] = draw(st.sampled_from(spec.BOTHERSOMENESS))
-    return items
-
-
-@st.composite
-def intake_answers(draw) -> dict[str, Any]:
-    """Any valid answers object of SPEC §2."""
-    rarity = draw(st.sampled_from(RARITIES))
-
-    def finding(absent: Any, *positive: Any) -> Any:
-        return draw(st.sampled_from(positive)) if present(draw, rarity) else absent
-
-    answers: dict[str, Any] = {
-        "pain_duration_days": draw(durations),
-        "pain_score": draw(st.integers(*spec.PAIN_SCORE_RANGE)),
-        "prior_episodes_12m": draw(prior_episodes),
-        "leg_weakness": finding("none", "stable", "progressive"),
-        "trauma": finding("none", "minor", "major", "unknown"),
-        "startback": draw(startback_answers()),
-    }
-    for field in spec.BOOLEAN_FIELDS:
-        answers[field] = finding(False, True)
-    for item in spec.RED_FLAG_ITEMS:
-        answers[item] = finding("no", "yes", "unknown")
-    optional = {
-        "suspected_triggers": st.lists(st.sampled_from(spec.TRIGGERS), unique=True),
-        "inflammatory_features": st.lists(st.sampled_from(spec.INFLAMMATORY_FEATURES), unique=True),
-    }
-    for field, strategy in optional.items():
-        if draw(st.booleans()):
-            answers[field] = draw(strategy)
-    return answers
-
+# Every property holds under every ruleset.
+each_version = pytest.mark.parametrize("version", spec.VERSIONS)
 
 # (c): each red-flag item's `unknown` against its negative answer.
 UNKNOWN_COMPARISONS = (*((item, "no") for item in spec.RED_FLAG_ITEMS), ("trauma", "none"))
@@ -89,29 +32,13 @@ def rank(decision) -> tuple[int, int]:
     return spec.decision_rank(decision)
 
 
-def changed(answers: dict[str, Any], **updates: Any) -> dict[str, Any]:
-    new = copy.deepcopy(answers)
-    new.update(updates)
-    return new
-
-
-def changed_startback(answers: dict[str, Any], **updates: Any) -> dict[str, Any]:
-    new = copy.deepcopy(answers)
-    new["startback"].update(updates)
-    return new
-
-
 def positive_changes(answers: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every single-answer change that adds a positive finding (SPEC §1: monotonic)."""
-    for field in spec.BOOLEAN_FIELDS:
-        if not answers[field]:
-            yield f"{field} true", changed(answers, **{field: True})
-    for item in spec.STARTBACK_ITEMS:
-        if not answers["startback"][item]:
-            yield f"startback {item} true", changed_startback(answers, **{item: True})
+    """Every single-answer change that SPEC-2026.2 C5 says never lowers the outcome, and no
+    other: not age, not the duration, not `unknown` -> `yes`."""
     for item in spec.RED_FLAG_ITEMS:
         if answers[item] == "no":
             yield f"{item} no -> yes", changed(answers, **{item: "yes"})
+            yield f"{item} no -> unknown", changed(answers, **{item: "unknown"})
     weakness = spec.LEG_WEAKNESS.index(answers["leg_weakness"])
     for worse in spec.LEG_WEAKNESS[weakness + 1 :]:
         yield f"leg_weakness -> {worse}", changed(answers, leg_weakness=worse)
@@ -119,6 +46,17 @@ def positive_changes(answers: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
         trauma = spec.TRAUMA_SEVERITY.index(answers["trauma"])
         for worse in spec.TRAUMA_SEVERITY[trauma + 1 :]:
             yield f"trauma -> {worse}", changed(answers, trauma=worse)
+    if answers["trauma"] == "none":
+        yield "trauma none -> unknown", changed(answers, trauma="unknown")
+    for field in spec.MONOTONIC_BOOLEANS:
+        if not answers[field]:
+            yield f"{field} true", changed(answers, **{field: True})
+    for item in spec.STARTBACK_ITEMS:
+        if not answers["startback"][item]:
+            yield f"startback {item} true", changed_startback(answers, **{item: True})
+    bother = spec.BOTHERSOMENESS.index(answers["startback"]["bothersomeness"])
+    for worse in spec.BOTHERSOMENESS[bother + 1 :]:
+        yield f"bothersomeness -> {worse}", changed_startback(answers, bothersomeness=worse)
     features = list(answers.get("inflammatory_features") or [])
     for feature in spec.INFLAMMATORY_FEATURES:
         if feature not in features:
@@ -127,18 +65,16 @@ def positive_changes(answers: dict[str, Any]) -> Iterator[tuple[str, dict[str, A
     for more in sorted({episodes + 1, episodes + 3, spec.PRIOR_EPISODES_RANGE[1]}):
         if episodes < more <= spec.PRIOR_EPISODES_RANGE[1]:
             yield f"prior_episodes_12m -> {more}", changed(answers, prior_episodes_12m=more)
-    bother = spec.BOTHERSOMENESS.index(answers["startback"]["bothersomeness"])
-    for worse in spec.BOTHERSOMENESS[bother + 1 :]:
-        yield f"bothersomeness -> {worse}", changed_startback(answers, bothersomeness=worse)
 
 
 # --- (a) every valid intake gets a well-formed decision -----------------------------------
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_every_valid_intake_gets_a_well_formed_decision(answers, age):
-    decision = evaluate(answers, age)
+def test_every_valid_intake_gets_a_well_formed_decision(version, answers, age):
+    decision = evaluate(answers, age, ruleset=version)
 
     assert len(decision.reasons) >= 1
     stratified = [rule_id for rule_id in decision.rule_ids if rule_id in spec.STRATIFIED_RULES]
@@ -163,20 +99,22 @@ def test_every_valid_intake_gets_a_well_formed_decision(answers, age):
         assert flag.level in spec.RED_FLAG_LEVELS
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_reasons_are_the_fired_rules_in_rule_table_order(answers, age):
-    decision = evaluate(answers, age)
-    positions = [spec.RULE_IDS.index(rule_id) for rule_id in decision.rule_ids]
+def test_reasons_are_the_fired_rules_in_rule_table_order(version, answers, age):
+    decision = evaluate(answers, age, ruleset=version)
+    positions = [spec.RULE_ORDER[version].index(rule_id) for rule_id in decision.rule_ids]
     assert positions == sorted(set(positions))
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
 def test_outcome_is_the_highest_of_the_fired_rules_and_the_first_of_those_sets_service(
-    answers, age
+    version, answers, age
 ):
-    decision = evaluate(answers, age)
+    decision = evaluate(answers, age, ruleset=version)
     outcomes = [spec.RULE_TABLE[rule_id].outcome for rule_id in decision.rule_ids]
     highest = max(outcomes, key=lambda pair: spec.rank(*pair))
     assert (decision.disposition, decision.urgency) == highest
@@ -185,19 +123,21 @@ def test_outcome_is_the_highest_of_the_fired_rules_and_the_first_of_those_sets_s
     assert decision.imaging in spec.RULE_TABLE[deciding].imaging
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_fired_rules_and_outcome_match_the_spec_rule_table(answers, age):
-    decision = evaluate(answers, age)
-    assert decision.rule_ids == spec.expected_rule_ids(answers, age)
-    expected = spec.expected_outcome(answers, age)
+def test_fired_rules_and_outcome_match_the_spec_rule_table(version, answers, age):
+    decision = evaluate(answers, age, ruleset=version)
+    assert decision.rule_ids == spec.expected_rule_ids(answers, age, version)
+    expected = spec.expected_outcome(answers, age, version)
     assert (decision.disposition, decision.urgency, decision.service, decision.imaging) == expected
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_advice_follows_the_answers_it_depends_on(answers, age):
-    decision = evaluate(answers, age)
+def test_advice_follows_the_answers_it_depends_on(version, answers, age):
+    decision = evaluate(answers, age, ruleset=version)
     codes = {item.code for item in decision.advice}
     triggers = set(answers.get("suspected_triggers") or ())
     if answers["pain_score"] >= 7:
@@ -210,51 +150,57 @@ def test_advice_follows_the_answers_it_depends_on(answers, age):
 # --- (b) monotonicity ---------------------------------------------------------------------
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_adding_a_positive_finding_never_lowers_the_outcome(answers, age):
-    before = rank(evaluate(answers, age))
+def test_adding_a_positive_finding_never_lowers_the_outcome(version, answers, age):
+    before = rank(evaluate(answers, age, ruleset=version))
     for change, new_answers in positive_changes(answers):
-        after = rank(evaluate(new_answers, age))
+        after = rank(evaluate(new_answers, age, ruleset=version))
         assert after >= before, f"{change} lowered the outcome from {before} to {after}"
 
 
+@each_version
 @pytest.mark.parametrize("days", [5, 30, 43, 100])
 @pytest.mark.parametrize("age", [10, 19, 40, 55, 75])
-def test_every_pair_of_findings_near_the_baseline_is_monotonic(age, days):
+def test_every_pair_of_findings_near_the_baseline_is_monotonic(version, age, days):
     """Exhaustively: from the baseline and from every one-finding patient, each further
     positive finding keeps or raises the outcome, and `unknown` is never below `no`."""
     baseline = baseline_answers(pain_duration_days=days)
     states = [("baseline", baseline), *positive_changes(baseline)]
     assert len(states) > 40
     for label, answers in states:
-        before = rank(evaluate(answers, age))
+        before = rank(evaluate(answers, age, ruleset=version))
         for change, new_answers in positive_changes(answers):
-            after = rank(evaluate(new_answers, age))
+            after = rank(evaluate(new_answers, age, ruleset=version))
             assert after >= before, f"{label}, then {change}: {before} -> {after}"
         for item, negative in UNKNOWN_COMPARISONS:
             if answers[item] != negative:
                 continue
-            unknown = rank(evaluate(changed(answers, **{item: "unknown"}), age))
+            unknown = rank(evaluate(changed(answers, **{item: "unknown"}), age, ruleset=version))
             assert unknown >= before, f"{label}, then {item} unknown: {before} -> {unknown}"
 
 
 # --- (c) an unknown red-flag answer never counts as no ------------------------------------
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_unknown_red_flag_answer_never_gives_a_lower_outcome_than_no(answers, age):
+def test_unknown_red_flag_answer_never_gives_a_lower_outcome_than_no(version, answers, age):
     for item, negative in UNKNOWN_COMPARISONS:
-        answered_no = rank(evaluate(changed(answers, **{item: negative}), age))
-        unknown = rank(evaluate(changed(answers, **{item: "unknown"}), age))
+        answered_no = rank(evaluate(changed(answers, **{item: negative}), age, ruleset=version))
+        unknown = rank(evaluate(changed(answers, **{item: "unknown"}), age, ruleset=version))
         assert unknown >= answered_no, f"{item} unknown {unknown} < {negative} {answered_no}"
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages, item=st.sampled_from(spec.CALLBACK_ITEMS))
-def test_unknown_emergency_or_urgent_item_is_at_least_an_urgent_referral(answers, age, item):
-    decision = evaluate(changed(answers, **{item: "unknown"}), age)
+def test_unknown_emergency_or_urgent_item_is_at_least_an_urgent_referral(
+    version, answers, age, item
+):
+    decision = evaluate(changed(answers, **{item: "unknown"}), age, ruleset=version)
     assert "U5" in decision.rule_ids
     assert rank(decision) >= spec.rank("medical_referral", "urgent")
 
@@ -262,6 +208,7 @@ def test_unknown_emergency_or_urgent_item_is_at_least_an_urgent_referral(answers
 # --- Inputs that only shape the advice ----------------------------------------------------
 
 
+@each_version
 @SETTINGS
 @given(
     answers=intake_answers(),
@@ -269,9 +216,13 @@ def test_unknown_emergency_or_urgent_item_is_at_least_an_urgent_referral(answers
     pain_score=st.integers(*spec.PAIN_SCORE_RANGE),
     triggers=st.lists(st.sampled_from(spec.TRIGGERS), unique=True),
 )
-def test_pain_score_and_triggers_never_change_the_triage(answers, age, pain_score, triggers):
-    first = evaluate(answers, age)
-    second = evaluate(changed(answers, pain_score=pain_score, suspected_triggers=triggers), age)
+def test_pain_score_and_triggers_never_change_the_triage(
+    version, answers, age, pain_score, triggers
+):
+    first = evaluate(answers, age, ruleset=version)
+    second = evaluate(
+        changed(answers, pain_score=pain_score, suspected_triggers=triggers), age, ruleset=version
+    )
     assert second.rule_ids == first.rule_ids
     assert (second.disposition, second.urgency, second.service, second.imaging) == (
         first.disposition,
@@ -284,15 +235,16 @@ def test_pain_score_and_triggers_never_change_the_triage(answers, age, pain_scor
 # --- (d) determinism ----------------------------------------------------------------------
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_evaluation_is_deterministic_and_leaves_the_answers_unchanged(answers, age):
+def test_evaluation_is_deterministic_and_leaves_the_answers_unchanged(version, answers, age):
     original = copy.deepcopy(answers)
-    first = evaluate(answers, age).as_dict()
-    second = evaluate(answers, age).as_dict()
+    first = evaluate(answers, age, ruleset=version).as_dict()
+    second = evaluate(answers, age, ruleset=version).as_dict()
     assert first == second
     assert answers == original
-    assert evaluate(copy.deepcopy(original), age).as_dict() == first
+    assert evaluate(copy.deepcopy(original), age, ruleset=version).as_dict() == first
 
 
 # --- (e) STarT Back scoring ---------------------------------------------------------------
@@ -317,10 +269,11 @@ def test_startback_scores_are_in_range_and_risk_follows_the_thresholds(items):
     assert (scores.total, scores.psychosocial, scores.risk) == spec.startback_scores(items)
 
 
+@each_version
 @SETTINGS
 @given(answers=intake_answers(), age=ages)
-def test_decision_carries_the_startback_score_and_its_stratified_rule(answers, age):
-    decision = evaluate(answers, age)
+def test_decision_carries_the_startback_score_and_its_stratified_rule(version, answers, age):
+    decision = evaluate(answers, age, ruleset=version)
     expected = spec.startback_scores(answers["startback"])
     assert (
         decision.startback.total,
