@@ -74,6 +74,104 @@ def test_patient_with_no_findings_gets_self_care_and_only_s3():
     assert decision.startback.risk == "low"
 
 
+# --- One rule at a time ------------------------------------------------------------------
+
+# (findings, the rules that fire, the outcome): a finding that fires its rule alone.
+FIRES_ALONE = [
+    pytest.param({"fever": "yes", "immunosuppression_or_iv_drug_use": "yes"}, ("E3", "S3"),
+                 emergency("mri_whole_spine"),
+                 id="fever_with_immunosuppression_or_iv_drug_use_is_an_emergency"),
+    pytest.param({"trauma": "major"}, ("E5", "S3"), emergency("ct"),
+                 id="major_trauma_is_an_emergency_with_ct"),
+    pytest.param({"leg_weakness": "progressive"}, ("U1", "S3"),
+                 urgent("spinal_specialist", "mri_lumbar"),
+                 id="progressive_weakness_in_one_leg_is_urgent_spinal_specialist"),
+    pytest.param({"fever": "yes"}, ("U4", "S3"), urgent("gp", "none"),
+                 id="fever_alone_is_urgent_gp"),
+    pytest.param({"completed_physiotherapy": True, "pain_duration_days": 43},
+                 ("R1", "S3", "P1"), routine_referral("pain_service"),
+                 id="pain_beyond_six_weeks_after_completed_physiotherapy_goes_to_pain_service"),
+    pytest.param({"completed_physiotherapy": True, "pain_duration_days": 43,
+                  "radiation_below_knee": True},
+                 ("R1", "S3", "P1"), routine_referral("spinal_specialist", "mri_lumbar"),
+                 id="leg_pain_below_knee_after_completed_physiotherapy_goes_to_spinal_specialist"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("overrides", "expected_rules", "expected"), FIRES_ALONE)
+def test_a_finding_fires_its_rule_and_sets_the_outcome(overrides, expected_rules, expected):
+    decision = decide(**overrides)
+    assert decision.rule_ids == expected_rules
+    assert outcome(decision) == expected
+
+
+# (findings, a rule they fall short of, the outcome they reach instead).
+SHORT_OF_A_RULE = [
+    pytest.param({"leg_numbness": True, "leg_weakness": "stable", "pain_duration_days": 5}, "E2",
+                 HOME, id="leg_symptoms_in_one_leg_only_are_not_bilateral_neurology"),
+    pytest.param({"leg_numbness": True, "leg_weakness": "stable"}, "E4", HOME,
+                 id="leg_numbness_without_cancer_history_is_not_cord_compression"),
+    pytest.param({"leg_weakness": "stable"}, "U1", HOME,
+                 id="stable_weakness_in_one_leg_is_not_a_progressive_deficit"),
+    pytest.param({"cancer_history": "no", "unexplained_weight_loss": "no", "pain_score": 8}, "U3",
+                 HOME, id="no_cancer_history_and_no_weight_loss_is_not_suspected_malignancy"),
+    pytest.param({"fever": "no", "immunosuppression_or_iv_drug_use": "yes"}, "U4", HOME,
+                 id="no_fever_is_not_a_possible_infection"),
+    pytest.param({"completed_physiotherapy": False, "pain_duration_days": 43,
+                  "radiation_below_knee": True}, "R1", PHYSIO,
+                 id="long_pain_without_completed_physiotherapy_is_not_failed_conservative_care"),
+    pytest.param({"pain_duration_days": 91, "inflammatory_features": TWO_FEATURES}, "R2", PHYSIO,
+                 id="two_inflammatory_features_are_not_inflammatory_back_pain"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "rule_id"),
+    [({"immunosuppression_or_iv_drug_use": "yes"}, "E3"), ({"trauma": "minor"}, "E5")],
+    ids=[
+        "immunosuppression_without_fever_is_not_a_spinal_infection",
+        "minor_trauma_in_a_younger_adult_without_fragility_is_home_care",
+    ],
+)
+def test_a_finding_alone_short_of_a_rule_changes_nothing(overrides, rule_id):
+    decision = decide(**overrides)
+    assert rule_id not in decision.rule_ids
+    assert decision.rule_ids == ("S3",)
+    assert outcome(decision) == HOME
+
+
+# (age, findings, a rule, whether it fires, the outcome): each side of a rule's threshold.
+THRESHOLDS = [
+    pytest.param(69, {"trauma": "minor"}, "U2", False, HOME, id="minor_trauma_at_69"),
+    pytest.param(70, {"trauma": "minor"}, "U2", True, urgent("urgent_imaging", "xray"),
+                 id="minor_trauma_from_70_is_a_fragility_fracture"),
+    pytest.param(ADULT_AGE, {"completed_physiotherapy": True, "pain_duration_days": 42}, "R1",
+                 False, HOME, id="completed_physiotherapy_at_six_weeks"),
+    pytest.param(ADULT_AGE, {"completed_physiotherapy": True, "pain_duration_days": 43}, "R1",
+                 True, routine_referral("pain_service"),
+                 id="failed_conservative_care_needs_more_than_six_weeks"),
+    pytest.param(ADULT_AGE, {"pain_duration_days": 90, "inflammatory_features": FOUR_FEATURES},
+                 "R2", False, PHYSIO, id="inflammatory_features_at_90_days"),
+    pytest.param(ADULT_AGE, {"pain_duration_days": 91, "inflammatory_features": FOUR_FEATURES},
+                 "R2", True, routine_referral("rheumatology"),
+                 id="inflammatory_back_pain_needs_more_than_90_days"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("age", "overrides", "rule_id", "fires", "expected"), THRESHOLDS)
+def test_a_rule_starts_at_its_threshold(age, overrides, rule_id, fires, expected):
+    decision = decide(age=age, **overrides)
+    assert (rule_id in decision.rule_ids) is fires
+    assert outcome(decision) == expected
+
+
+@pytest.mark.parametrize(("overrides", "rule_id", "expected"), SHORT_OF_A_RULE)
+def test_findings_short_of_a_rule_do_not_fire_it(overrides, rule_id, expected):
+    decision = decide(**overrides)
+    assert rule_id not in decision.rule_ids
+    assert outcome(decision) == expected
+
+
 # --- E1 cauda equina ----------------------------------------------------------------------
 
 
@@ -133,32 +231,13 @@ def test_bilateral_leg_symptoms_beyond_six_weeks_without_progression_are_not_an_
     assert decision.urgency == "routine"
 
 
-def test_leg_symptoms_in_one_leg_only_are_not_bilateral_neurology():
-    decision = decide(leg_numbness=True, leg_weakness="stable", pain_duration_days=5)
-    assert "E2" not in decision.rule_ids
-    assert outcome(decision) == HOME
-
-
 # --- E3 spinal infection ------------------------------------------------------------------
-
-
-def test_fever_with_immunosuppression_or_iv_drug_use_is_an_emergency():
-    decision = decide(fever="yes", immunosuppression_or_iv_drug_use="yes")
-    assert decision.rule_ids == ("E3", "S3")
-    assert outcome(decision) == emergency("mri_whole_spine")
 
 
 def test_u4_does_not_fire_when_e3_does():
     decision = decide(fever="yes", immunosuppression_or_iv_drug_use="yes")
     assert "E3" in decision.rule_ids
     assert "U4" not in decision.rule_ids
-
-
-def test_immunosuppression_without_fever_is_not_a_spinal_infection():
-    decision = decide(immunosuppression_or_iv_drug_use="yes")
-    assert "E3" not in decision.rule_ids
-    assert decision.rule_ids == ("S3",)
-    assert outcome(decision) == HOME
 
 
 # --- E4 metastatic cord compression -------------------------------------------------------
@@ -190,43 +269,6 @@ def test_cancer_history_without_leg_neurology_is_urgent_not_an_emergency():
     assert decision.urgency == "urgent"
 
 
-def test_leg_numbness_without_cancer_history_is_not_cord_compression():
-    decision = decide(leg_numbness=True, leg_weakness="stable")
-    assert "E4" not in decision.rule_ids
-    assert outcome(decision) == HOME
-
-
-# --- E5 major trauma ----------------------------------------------------------------------
-
-
-def test_major_trauma_is_an_emergency_with_ct():
-    decision = decide(trauma="major")
-    assert decision.rule_ids == ("E5", "S3")
-    assert outcome(decision) == emergency("ct")
-
-
-def test_minor_trauma_in_a_younger_adult_without_fragility_is_home_care():
-    decision = decide(trauma="minor")
-    assert "E5" not in decision.rule_ids
-    assert decision.rule_ids == ("S3",)
-    assert outcome(decision) == HOME
-
-
-# --- U1 progressive deficit ---------------------------------------------------------------
-
-
-def test_progressive_weakness_in_one_leg_is_urgent_spinal_specialist():
-    decision = decide(leg_weakness="progressive")
-    assert decision.rule_ids == ("U1", "S3")
-    assert outcome(decision) == urgent("spinal_specialist", "mri_lumbar")
-
-
-def test_stable_weakness_in_one_leg_is_not_a_progressive_deficit():
-    decision = decide(leg_weakness="stable")
-    assert "U1" not in decision.rule_ids
-    assert outcome(decision) == HOME
-
-
 # --- U2 fragility fracture ----------------------------------------------------------------
 
 
@@ -249,13 +291,6 @@ def test_possible_fragility_fracture_is_urgent_xray(age, overrides):
     decision = decide(age=age, **overrides)
     assert decision.rule_ids == ("U2", "S3")
     assert outcome(decision) == urgent("urgent_imaging", "xray")
-
-
-@pytest.mark.parametrize(("age", "fires"), [(69, False), (70, True)])
-def test_minor_trauma_is_a_fragility_fracture_from_age_70(age, fires):
-    decision = decide(age=age, trauma="minor")
-    assert ("U2" in decision.rule_ids) is fires
-    assert outcome(decision) == (urgent("urgent_imaging", "xray") if fires else HOME)
 
 
 @pytest.mark.parametrize(
@@ -283,27 +318,6 @@ def test_cancer_history_or_weight_loss_is_urgent_whole_spine_mri(item):
     assert outcome(decision) == urgent("urgent_imaging", "mri_whole_spine")
 
 
-def test_no_cancer_history_and_no_weight_loss_is_not_suspected_malignancy():
-    decision = decide(cancer_history="no", unexplained_weight_loss="no", pain_score=8)
-    assert "U3" not in decision.rule_ids
-    assert outcome(decision) == HOME
-
-
-# --- U4 possible infection ----------------------------------------------------------------
-
-
-def test_fever_alone_is_urgent_gp():
-    decision = decide(fever="yes")
-    assert decision.rule_ids == ("U4", "S3")
-    assert outcome(decision) == urgent("gp", "none")
-
-
-def test_no_fever_is_not_a_possible_infection():
-    decision = decide(fever="no", immunosuppression_or_iv_drug_use="yes")
-    assert "U4" not in decision.rule_ids
-    assert outcome(decision) == HOME
-
-
 # --- U5 unanswered red flag ---------------------------------------------------------------
 
 
@@ -324,35 +338,6 @@ def test_unknown_weak_flag_item_does_not_ask_for_a_callback(item):
 # --- R1 failed conservative care ----------------------------------------------------------
 
 
-def test_pain_beyond_six_weeks_after_completed_physiotherapy_goes_to_pain_service():
-    decision = decide(completed_physiotherapy=True, pain_duration_days=43)
-    assert decision.rule_ids == ("R1", "S3", "P1")
-    assert outcome(decision) == routine_referral("pain_service")
-
-
-def test_leg_pain_below_knee_after_completed_physiotherapy_goes_to_spinal_specialist_with_mri():
-    decision = decide(
-        completed_physiotherapy=True, pain_duration_days=43, radiation_below_knee=True
-    )
-    assert decision.rule_ids == ("R1", "S3", "P1")
-    assert outcome(decision) == routine_referral("spinal_specialist", "mri_lumbar")
-
-
-@pytest.mark.parametrize(("days", "fires"), [(42, False), (43, True)])
-def test_failed_conservative_care_needs_more_than_six_weeks(days, fires):
-    decision = decide(completed_physiotherapy=True, pain_duration_days=days)
-    assert ("R1" in decision.rule_ids) is fires
-    assert outcome(decision) == (routine_referral("pain_service") if fires else HOME)
-
-
-def test_long_pain_without_completed_physiotherapy_is_not_failed_conservative_care():
-    decision = decide(
-        completed_physiotherapy=False, pain_duration_days=43, radiation_below_knee=True
-    )
-    assert "R1" not in decision.rule_ids
-    assert outcome(decision) == PHYSIO
-
-
 # --- R2 inflammatory back pain (NICE NG65) ------------------------------------------------
 
 
@@ -370,19 +355,6 @@ def test_inflammatory_back_pain_goes_to_rheumatology_with_four_features_else_gp(
     decision = decide(pain_duration_days=91, inflammatory_features=features)
     assert decision.rule_ids == ("R2", "S3", "P1")
     assert outcome(decision) == expected
-
-
-def test_two_inflammatory_features_are_not_inflammatory_back_pain():
-    decision = decide(pain_duration_days=91, inflammatory_features=TWO_FEATURES)
-    assert "R2" not in decision.rule_ids
-    assert outcome(decision) == PHYSIO
-
-
-@pytest.mark.parametrize(("days", "fires"), [(90, False), (91, True)])
-def test_inflammatory_back_pain_needs_more_than_90_days(days, fires):
-    decision = decide(pain_duration_days=days, inflammatory_features=FOUR_FEATURES)
-    assert ("R2" in decision.rule_ids) is fires
-    assert outcome(decision) == (routine_referral("rheumatology") if fires else PHYSIO)
 
 
 @pytest.mark.parametrize(
@@ -628,139 +600,52 @@ def test_severe_pain_after_lifting_with_low_risk_and_no_flags_stays_home_care(sc
 # --- Outcome and tie-break ----------------------------------------------------------------
 
 
+# (age, findings, STarT Back items, the rules that fire, the outcome), one case per tie-break.
+TIE_BREAKS = [
+    pytest.param(ADULT_AGE, {"saddle_numbness": "yes", "trauma": "major"}, None,
+                 ("E1", "E5", "S3"), emergency("mri_lumbar"), id="E1_before_E5"),
+    pytest.param(ADULT_AGE,
+                 {"trauma": "major", "fever": "yes", "immunosuppression_or_iv_drug_use": "yes"},
+                 None, ("E3", "E5", "S3"), emergency("mri_whole_spine"), id="E3_before_E5"),
+    pytest.param(ADULT_AGE, {"cancer_history": "yes", "bilateral_leg_symptoms": True}, None,
+                 ("E2", "E4", "U3", "S3"), emergency("mri_lumbar"), id="E2_before_E4"),
+    pytest.param(ADULT_AGE, {"leg_weakness": "progressive", "unexplained_weight_loss": "yes"},
+                 None, ("U1", "U3", "S3"), urgent("spinal_specialist", "mri_lumbar"),
+                 id="U1_before_U3"),
+    pytest.param(ADULT_AGE, {"cancer_history": "yes", "fever": "yes"}, None, ("U3", "U4", "S3"),
+                 urgent("urgent_imaging", "mri_whole_spine"), id="U3_before_U4"),
+    pytest.param(ADULT_AGE,
+                 {"osteoporosis_or_steroids": "yes", "first_ever_episode": True,
+                  "fever": "unknown"},
+                 None, ("U2", "U5", "S3"), urgent("urgent_imaging", "xray"), id="U2_before_U5"),
+    pytest.param(ADULT_AGE, {"fever": "yes", "cancer_history": "unknown"}, None,
+                 ("U4", "U5", "S3"), urgent("gp", "none"), id="U4_before_U5"),
+    pytest.param(ADULT_AGE,
+                 {"completed_physiotherapy": True, "bilateral_leg_symptoms": True,
+                  "pain_duration_days": 43},
+                 None, ("R1", "R3", "S3", "P1"), routine_referral("pain_service"),
+                 id="R1_before_R3"),
+    pytest.param(ADULT_AGE,
+                 {"bilateral_leg_symptoms": True, "pain_duration_days": 43,
+                  "night_pain_unremitting": "yes", "thoracic_pain": "yes"},
+                 None, ("R3", "R4", "S3", "P1"), routine_referral("spinal_specialist"),
+                 id="R3_before_R4"),
+    pytest.param(15, {"first_ever_episode": True, "thoracic_pain": "yes"}, None,
+                 ("R4", "R5", "S3"), routine_referral("gp"), id="R4_and_R5"),
+    pytest.param(15, {}, HIGH_STARTBACK, ("R5", "S1"), routine_referral("gp"), id="R5_beats_S1"),
+    pytest.param(ADULT_AGE, {"pain_duration_days": 43}, HIGH_STARTBACK, ("S1", "P1"),
+                 PHYSIO_PSYCH, id="S1_before_P1"),
+    pytest.param(ADULT_AGE, {"prior_episodes_12m": 3}, HIGH_STARTBACK, ("S1", "P2"),
+                 PHYSIO_PSYCH, id="S1_before_P2"),
+    pytest.param(ADULT_AGE, {"pain_duration_days": 43, "prior_episodes_12m": 3},
+                 MEDIUM_STARTBACK, ("S2", "P1", "P2"), PHYSIO, id="S2_P1_P2"),
+    pytest.param(ADULT_AGE, {"pain_duration_days": 43, "prior_episodes_12m": 3}, None,
+                 ("S3", "P1", "P2"), PHYSIO, id="P1_raises_S3"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("age", "overrides", "startback", "expected_rules", "expected"),
-    [
-        pytest.param(
-            ADULT_AGE,
-            {"saddle_numbness": "yes", "trauma": "major"},
-            None,
-            ("E1", "E5", "S3"),
-            emergency("mri_lumbar"),
-            id="E1_before_E5",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"trauma": "major", "fever": "yes", "immunosuppression_or_iv_drug_use": "yes"},
-            None,
-            ("E3", "E5", "S3"),
-            emergency("mri_whole_spine"),
-            id="E3_before_E5",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"cancer_history": "yes", "bilateral_leg_symptoms": True},
-            None,
-            ("E2", "E4", "U3", "S3"),
-            emergency("mri_lumbar"),
-            id="E2_before_E4",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"leg_weakness": "progressive", "unexplained_weight_loss": "yes"},
-            None,
-            ("U1", "U3", "S3"),
-            urgent("spinal_specialist", "mri_lumbar"),
-            id="U1_before_U3",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"cancer_history": "yes", "fever": "yes"},
-            None,
-            ("U3", "U4", "S3"),
-            urgent("urgent_imaging", "mri_whole_spine"),
-            id="U3_before_U4",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"osteoporosis_or_steroids": "yes", "first_ever_episode": True, "fever": "unknown"},
-            None,
-            ("U2", "U5", "S3"),
-            urgent("urgent_imaging", "xray"),
-            id="U2_before_U5",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"fever": "yes", "cancer_history": "unknown"},
-            None,
-            ("U4", "U5", "S3"),
-            urgent("gp", "none"),
-            id="U4_before_U5",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {
-                "completed_physiotherapy": True,
-                "bilateral_leg_symptoms": True,
-                "pain_duration_days": 43,
-            },
-            None,
-            ("R1", "R3", "S3", "P1"),
-            routine_referral("pain_service"),
-            id="R1_before_R3",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {
-                "bilateral_leg_symptoms": True,
-                "pain_duration_days": 43,
-                "night_pain_unremitting": "yes",
-                "thoracic_pain": "yes",
-            },
-            None,
-            ("R3", "R4", "S3", "P1"),
-            routine_referral("spinal_specialist"),
-            id="R3_before_R4",
-        ),
-        pytest.param(
-            15,
-            {"first_ever_episode": True, "thoracic_pain": "yes"},
-            None,
-            ("R4", "R5", "S3"),
-            routine_referral("gp"),
-            id="R4_and_R5",
-        ),
-        pytest.param(
-            15,
-            {},
-            HIGH_STARTBACK,
-            ("R5", "S1"),
-            routine_referral("gp"),
-            id="R5_beats_S1",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"pain_duration_days": 43},
-            HIGH_STARTBACK,
-            ("S1", "P1"),
-            PHYSIO_PSYCH,
-            id="S1_before_P1",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"prior_episodes_12m": 3},
-            HIGH_STARTBACK,
-            ("S1", "P2"),
-            PHYSIO_PSYCH,
-            id="S1_before_P2",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"pain_duration_days": 43, "prior_episodes_12m": 3},
-            MEDIUM_STARTBACK,
-            ("S2", "P1", "P2"),
-            PHYSIO,
-            id="S2_P1_P2",
-        ),
-        pytest.param(
-            ADULT_AGE,
-            {"pain_duration_days": 43, "prior_episodes_12m": 3},
-            None,
-            ("S3", "P1", "P2"),
-            PHYSIO,
-            id="P1_raises_S3",
-        ),
-    ],
+    ("age", "overrides", "startback", "expected_rules", "expected"), TIE_BREAKS
 )
 def test_highest_outcome_wins_and_first_rule_reaching_it_sets_service_and_imaging(
     age, overrides, startback, expected_rules, expected
