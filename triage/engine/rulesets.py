@@ -41,10 +41,10 @@ CHANGES_2026_2 = (
     Change("C3", "A first episode that began in youth: the new-onset weak flag also holds when "
            "the age at onset is under 20", ("H-08",), ("R4",)),
     Change("C4", "Personalised safety-netting: every decision lists watch_for, the findings "
-           "that would raise its urgency", ("H-10",), ("advice",)),
+           "that would raise its urgency (advice; no rule changes)", ("H-10",), ()),
     Change("C5", "What monotonic means, exactly (no decision changes)", (), ()),
     Change("C6", "R2's formula stated: age at onset is age - pain_duration_days / 365.25 (no "
-           "decision changes)", (), ("R2",)),
+           "decision changes)", (), ()),
 )  # fmt: skip
 
 HAZARDS_2026_2 = (
