@@ -1,9 +1,11 @@
-"""Engine decisions per second on one core.
+"""Engine decisions per second on one core, for each ruleset side by side.
 
     .venv/bin/python bench/engine_throughput.py [--seconds 5]
 
-Pins itself to one CPU, then times `evaluate` over a fixed, seeded mix of answer sets: the
-clinical vignettes plus random valid answers, so every rule path is exercised.
+Pins itself to one CPU, then times each ruleset's `evaluate` over the same fixed, seeded mix of
+answer sets: the clinical vignettes plus random valid answers, so every rule path is exercised.
+A 2026.2 decision includes its watch_for. The rulesets take turns in one-second slices, so a
+busy neighbour slows them alike.
 
 The headline figure is wall-clock time, as before. On a shared machine other processes also
 run on the pinned core, and that time counts against the engine; the CPU time this process
@@ -23,12 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from triage.engine import evaluate  # noqa: E402
+from triage.engine import RULESETS, Ruleset  # noqa: E402
 from triage.engine import vocabulary as v  # noqa: E402
 
-VIGNETTES = (
-    Path(os.environ.get("CLINICAL_DIR", ROOT.parent / "shared" / "clinical")) / "vignettes.json"
-)
+# The project's own copy of the clinical contract (docs/clinical/README.md).
+VIGNETTES = Path(os.environ.get("CLINICAL_DIR", ROOT / "docs" / "clinical")) / "vignettes.json"
+SLICE_SECONDS = 1.0
 
 
 def random_answers(rng: random.Random) -> dict:
@@ -58,9 +60,31 @@ def random_answers(rng: random.Random) -> dict:
     return answers
 
 
+class Timing:
+    """One ruleset's decisions and the wall and CPU time they took."""
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        self.ruleset = ruleset
+        self.decisions = 0
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def run(self, cases: list[tuple[dict, int]], seconds: float) -> None:
+        evaluate = self.ruleset.evaluate
+        cpu_started = time.thread_time()
+        started = time.perf_counter()
+        deadline = started + seconds
+        while time.perf_counter() < deadline:
+            for answers, age in cases:
+                evaluate(answers, age)
+            self.decisions += len(cases)
+        self.wall += time.perf_counter() - started
+        self.cpu += time.thread_time() - cpu_started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="per ruleset")
     parser.add_argument("--cpu", type=int, help="core to pin to (default: the first allowed)")
     args = parser.parse_args()
     pinned = "not pinned (no sched_setaffinity)"
@@ -74,31 +98,31 @@ def main() -> None:
     vignettes = len(cases)
     cases += [(random_answers(rng), rng.randint(10, 95)) for _ in range(2000)]
 
-    for answers, age in cases:  # warm up
-        evaluate(answers, age)
-    decisions = 0
-    cpu_started = time.thread_time()
-    started = time.perf_counter()
-    deadline = started + args.seconds
-    while time.perf_counter() < deadline:
+    timings = [Timing(ruleset) for ruleset in RULESETS.values()]
+    for ruleset in RULESETS.values():  # warm up
         for answers, age in cases:
-            evaluate(answers, age)
-        decisions += len(cases)
-    elapsed = time.perf_counter() - started
-    cpu = time.thread_time() - cpu_started
+            ruleset.evaluate(answers, age)
+    slices = max(1, round(args.seconds / SLICE_SECONDS))
+    for _ in range(slices):
+        for timing in timings:
+            timing.run(cases, args.seconds / slices)
 
     print(f"python {platform.python_version()} on {platform.machine()}, {pinned}")
     seeded = len(cases) - vignettes
     print(f"answer sets: {len(cases)} ({vignettes} vignettes + {seeded} seeded random)")
-    print(
-        f"decisions: {decisions} in {elapsed:.2f} s wall, {cpu:.2f} s on CPU ({cpu / elapsed:.0%})"
-    )
-    print(f"engine decisions per second (one core): {decisions / elapsed:,.0f}")
-    print(f"mean time per decision: {elapsed / decisions * 1e6:.1f} us")
-    print(
-        f"per CPU second (excludes time the core ran other work): {decisions / cpu:,.0f}/s, "
-        f"{cpu / decisions * 1e6:.1f} us"
-    )
+    for t in timings:
+        extra = " (with watch_for)" if t.ruleset.watch_for is not None else ""
+        print(f"ruleset {t.ruleset.version}{extra}:")
+        print(
+            f"  decisions: {t.decisions} in {t.wall:.2f} s wall, {t.cpu:.2f} s on CPU "
+            f"({t.cpu / t.wall:.0%})"
+        )
+        print(f"  engine decisions per second (one core): {t.decisions / t.wall:,.0f}")
+        print(f"  mean time per decision: {t.wall / t.decisions * 1e6:.1f} us")
+        print(
+            f"  per CPU second (excludes time the core ran other work): "
+            f"{t.decisions / t.cpu:,.0f}/s, {t.cpu / t.decisions * 1e6:.1f} us"
+        )
 
 
 if __name__ == "__main__":
