@@ -18,7 +18,7 @@ from .decision import Decision, Reason
 from .facts import Facts, LazyFacts
 from .record import Record
 from .red_flags import find_red_flags
-from .rules import Rule
+from .rules import Rule, Words
 from .vocabulary import DISPOSITIONS, URGENCIES, URGENCY_RANK
 from .watch_for import WatchFinding, WatchFor
 from .weak_flags import WeakFlag
@@ -50,14 +50,6 @@ _RANK = {outcome: rank for rank, outcome in enumerate(_OUTCOMES)}
 _TOP_URGENCY = len(URGENCIES) - 1
 
 
-# A Reason is immutable and its text comes from a small set (the texts that vary only list
-# which findings were seen), so each distinct reason is built once and then shared: building a
-# frozen dataclass costs more than the cache lookup, and every decision carries several.
-@lru_cache(maxsize=4096)
-def _reason(rule_id: str, text: str, source: str) -> Reason:
-    return Reason(rule_id, text, source)
-
-
 @dataclass(frozen=True, eq=False)
 class Ruleset:
     """One version of the rules. Compared by identity: two rulesets are never interchangeable,
@@ -72,7 +64,7 @@ class Ruleset:
     hazards: tuple[Hazard, ...] = ()
     watch_for: tuple[WatchFinding, ...] | None = None  # None: decisions carry no watch_for
     # Worked out once from the fields above (see __post_init__).
-    _table: tuple[Any, ...] = field(init=False, repr=False)
+    _run: tuple[Any, ...] = field(init=False, repr=False)
     _watch: tuple[Any, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -86,7 +78,10 @@ class Ruleset:
         for rule in self.rules:
             if rule.urgency != URGENCIES[0] and rule.disposition != DISPOSITIONS[-1]:
                 raise ValueError(f"ruleset {self.version}: {rule.id} is urgent but not a referral")
-        object.__setattr__(self, "_table", tuple(_table_row(rule) for rule in self.rules))
+        # What each evaluation reads, in one attribute.
+        table = tuple(_table_row(rule) for rule in self.rules)
+        watching = self.watch_for is not None
+        object.__setattr__(self, "_run", (table, self.weak_flags, self.advice.advise, watching))
         object.__setattr__(self, "_watch", tuple(self._watch_row(w) for w in self.watch_for or ()))
 
     # --- Reading the ruleset ------------------------------------------------------------------
@@ -112,16 +107,17 @@ class Ruleset:
         service and imaging. Nothing lowers an outcome, so adding a finding can only keep or
         raise it.
         """
-        facts = Facts(answers, age, self.weak_flags)
+        table, weak_flags, advise, watching = self._run
+        facts = Facts(answers, age, weak_flags)
         reasons: list[Reason] = []
         best_rank = -1
         best_route: Any = None
         # Every rule is checked, none skipped: each one that holds is a reason (SPEC §4).
-        for holds, row in self._table:
+        for holds, row in table:
             if not holds(facts):
                 continue
-            reason, says, rank, route, rule_id, source = row
-            reasons.append(reason or _reason(rule_id, says(facts), source))
+            reason, key, reason_for, rank, route = row
+            reasons.append(reason or reason_for(key(facts)))
             if rank > best_rank:
                 best_rank, best_route = rank, route
         # One of S1-S3 always holds, so a decision always has a rule behind it.
@@ -136,10 +132,10 @@ class Ruleset:
             facts.startback,
             find_red_flags(facts),
             tuple(reasons),
-            self.advice.advise(facts, disposition),
+            advise(facts, disposition),
             age,
             self.version,
-            None if self.watch_for is None else self._watch_for(answers, age, urgency),
+            self._watch_for(answers, age, urgency) if watching else None,
         )
 
     def advice_for(
@@ -238,12 +234,23 @@ def _first(item: tuple[int, WatchFor]) -> int:
 
 def _table_row(rule: Rule) -> tuple[Any, ...]:
     """A rule as the evaluation loop reads it: its check, then what the loop needs only when it
-    holds (most rules do not). A reason whose words never vary is built here, once; the route
-    is (service, imaging), or the function that chooses them."""
+    holds (most rules do not). The route is (service, imaging), or the function choosing them.
+
+    A Reason is immutable, so each distinct one is built once and then shared (every decision
+    carries several): a rule whose words never vary has its reason built here, and one whose
+    words vary builds each of its few reasons once, from the key its words are written from.
+    """
     check = rule.check
     rank = _RANK[rule.disposition, rule.urgency]
     route = (rule.services[0], rule.imaging[0]) if check.routes is None else check.routes
-    if isinstance(check.says, str):
-        reason = Reason(rule.id, check.says, rule.source)
-        return check.holds, (reason, None, rank, route, rule.id, rule.source)
-    return check.holds, (None, check.says, rank, route, rule.id, rule.source)
+    says = check.says
+    if isinstance(says, str):
+        return check.holds, (Reason(rule.id, says, rule.source), None, None, rank, route)
+    # A function of the facts writes the text itself: the text is its own key.
+    key, write = (says.key, says.write) if isinstance(says, Words) else (says, str)
+
+    def reason_for(value: Any) -> Reason:
+        return Reason(rule.id, write(value), rule.source)
+
+    cached = lru_cache(maxsize=512, typed=True)(reason_for)
+    return check.holds, (None, key, cached, rank, route)
