@@ -4,6 +4,8 @@ These tuples are the one definition of each choice; the questionnaire, the API's
 the database constraints and the docs are all built from them.
 """
 
+# The ruleset a decision is made under when the caller names none. The engine holds every
+# version side by side (rulesets.py: RULESETS, and LATEST for the newest).
 RULESET_VERSION = "2026.1"
 
 # Ordered lowest to highest: the index is the rank the engine compares.
