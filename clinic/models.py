@@ -153,9 +153,6 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_per_caller")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.caller} {self.key}"
-
 
 class AuditEvent(WriteOnceModel):
     """Who touched patient data, how, and with what outcome. Append-only: the application
