@@ -133,7 +133,7 @@ class Event(models.Model):
         return f"{self.id} {self.type}"
 
 
-class IdempotencyRecord(models.Model):
+class IdempotencyRecord(models.Model):  # noqa: DJ008 (no page shows one: it is in no admin)
     """One Idempotency-Key of one caller: a hash of the request it came with and, once done,
     the response to replay. The request body itself is never kept."""
 
