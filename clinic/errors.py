@@ -90,3 +90,19 @@ class Unprocessable(Conflict):
 
     code = "unprocessable"
     message = "The request contradicts one already made."
+
+
+class Gone(DomainError):
+    """What was here is not any more, and will not be again (410): a used or expired link.
+    The message names why."""
+
+    code = "gone"
+    message = "This link can no longer be used."
+
+
+class Unavailable(DomainError):
+    """The service cannot do this on this machine for now (503): something it needs, such as
+    a system library, is missing. The message names what."""
+
+    code = "unavailable"
+    message = "This cannot be done on this server for now."

@@ -68,7 +68,21 @@ class PreconditionFailed(Conflict):
     default_code = "precondition_failed"
 
 
+class Gone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This link can no longer be used."
+    default_code = "gone"
+
+
+class Unavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "This cannot be done on this server for now."
+    default_code = "unavailable"
+
+
 _FIELD_FOR[PayloadTooLarge] = "body"
+_FIELD_FOR[Gone] = "path"
+_FIELD_FOR[Unavailable] = "Accept"
 
 # The status of each conflict the domain reports (the nearest class in its MRO).
 _CONFLICT_STATUS = {
@@ -86,6 +100,10 @@ def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
         return exceptions.PermissionDenied(exc.message)
     if isinstance(exc, domain.Invalid):
         return exceptions.ValidationError(exc.errors, exc.code)
+    if isinstance(exc, domain.Gone):
+        return Gone(exc.message, exc.code)
+    if isinstance(exc, domain.Unavailable):
+        return Unavailable(exc.message, exc.code)
     if isinstance(exc, domain.Conflict):
         conflict = Conflict(dict(exc.errors), exc.code, headers=exc.headers, **exc.extra)
         conflict.status_code = next(

@@ -52,7 +52,9 @@ _WHEN = {
     406: "The `Accept` header asks for something other than JSON.",
     415: "The body is not JSON (`Content-Type: application/json`).",
     429: "Too many requests from this caller: retry after `Retry-After` seconds.",
-    503: "The service cannot reach its database.",
+    410: "The link was used already or has expired (the message says which): ask for a new one.",
+    503: "The service cannot do this now: it cannot reach its database, or (a PDF) this server "
+    "lacks WeasyPrint's system libraries, which the message names.",
 }
 
 
