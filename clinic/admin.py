@@ -94,11 +94,46 @@ admin.site.login = _guarded_sign_in_page
 
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
-    """Superusers only (Django's model permissions): branches are set up once per clinic."""
+    """Superusers set branches up (add, rename, delete). A clinic admin keeps their own
+    branch's contact details up to date: what care plans and referral letters print."""
 
-    list_display = ["slug", "name", "created_at"]
+    list_display = ["slug", "name", "phone", "contact_person"]
     search_fields = ["slug", "name"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["slug", "name"]}),
+        (
+            "Printed on care plans and letters",
+            {"fields": ["address", "phone", "email", "contact_person"]},
+        ),
+    ]
+
+    def _admin_of(self, request) -> set[int]:
+        return set(staff_caller(request).branch_ids_as(ADMIN_ROLES))
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(id__in=self._admin_of(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["slug", "name"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser or bool(self._admin_of(request))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        admin_of = self._admin_of(request)
+        return bool(admin_of) if obj is None else obj.pk in admin_of
 
 
 class ClinicAdminOnly(BranchScopedAdminMixin):

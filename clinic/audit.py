@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.callers import Caller, KeyCaller, StaffCaller
-from clinic.models import AuditEvent, AuditPatient, StaffRole
+from clinic.models import AuditEvent, AuditPatient, PrintLink, StaffRole
 
 logger = logging.getLogger("clinic.audit")
 
@@ -68,11 +68,21 @@ def record(
     caller: Any = None,
     actor: str | None = None,
     outcome: str | None = None,
+    link: PrintLink | None = None,
 ) -> AuditEvent:
     """One audit record. `caller` defaults to the request's user, which in the API is the
     authenticated Caller; admin pages pass the StaffCaller themselves. `actor` names someone
-    who is not signed in (a failed sign-in); `outcome` overrides the one the status implies."""
-    if actor is not None:
+    who is not signed in (a failed sign-in); `outcome` overrides the one the status implies.
+    `link` is a signed link being opened: the opening is recorded under whoever made it."""
+    if link is not None:
+        who = {
+            "actor": f"{link.created_by} via link {link.pk}"[:200],
+            "user": link.user,
+            "api_key": link.api_key,
+            "branch_id": link.branch_id,
+            "role": "print_link",
+        }
+    elif actor is not None:
         who = {"actor": actor, "branch_id": branch_id, "role": ""}
     else:
         who = _who(caller if caller is not None else getattr(request, "user", None), branch_id)

@@ -16,6 +16,14 @@ class Branch(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How patients and other services reach the branch: printed on care plans and referral
+    # letters. A clinic admin keeps them up to date in the admin; a blank one is left out.
+    address = models.TextField(blank=True, help_text="Postal address, as printed on letters.")
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    contact_person = models.CharField(
+        max_length=200, blank=True, help_text="Who a receiving service asks for about a referral."
+    )
 
     class Meta:
         ordering = ["slug"]
@@ -203,3 +211,40 @@ class AuditPatient(WriteOnceModel):
 
     def __str__(self) -> str:
         return f"{self.event_id} · {self.patient_id}"
+
+
+class PrintLink(models.Model):
+    """A signed link that opens one printable page (or its PDF) once, without credentials,
+    for 15 minutes: how a front desk hands a care plan or a letter to a browser or a printer.
+
+    Only the token's SHA-256 is stored; the token itself (256 random bits) is in the URL the
+    creator was given and nowhere else. The link names its page by `purpose` and the page's own
+    id, and carries no patient data: the URL holds only the purpose and the token.
+    """
+
+    class Purpose(models.TextChoices):
+        CARE_PLAN = "care_plan", "Care plan"
+        LETTER = "letter", "Referral letter"
+
+    id = models.BigAutoField(primary_key=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    object_id = models.UUIDField(help_text="The intake (care plan) or referral (letter).")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    # Who made the link: every opening is audited under them.
+    created_by = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} link {self.id} by {self.created_by}"

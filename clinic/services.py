@@ -1,14 +1,20 @@
 """Writes of branch and access data."""
 
+import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import cast
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
-from clinic.models import ApiKey, Branch, StaffRole
+from clinic.callers import Caller, KeyCaller, StaffCaller
+from clinic.errors import Gone, NotFound
+from clinic.models import ApiKey, Branch, PrintLink, StaffRole
 
 
 def api_key_issue(*, branch: Branch, name: str, expiry_date=None) -> tuple[ApiKey, str]:
@@ -92,3 +98,64 @@ def staff_role_remove(*, staff_role: StaffRole) -> None:
             if user.is_staff:
                 user.is_staff = False
                 user.save(update_fields=["is_staff"])
+
+
+# How long a signed link to a printable page opens it: long enough to walk to the printer.
+PRINT_LINK_LIFETIME = timedelta(minutes=15)
+
+
+def _token_hash(token: str) -> str:
+    # A token is 256 random bits: a plain SHA-256 of it cannot be reversed or guessed, and
+    # lets the link be found by its hash alone (no salt to look up first).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def print_link_create(
+    *, caller: Caller, purpose: str, object_id, branch_id: int
+) -> tuple[PrintLink, str]:
+    """A link that opens one printable page once within PRINT_LINK_LIFETIME. Returns the link
+    and its token, which is stored only as a hash: the caller hands it on now or never."""
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    link = PrintLink.objects.create(
+        token_hash=_token_hash(token),
+        purpose=purpose,
+        object_id=object_id,
+        branch_id=branch_id,
+        created_by=caller.actor,
+        user=cast(User, caller.user) if isinstance(caller, StaffCaller) else None,
+        api_key=caller.api_key if isinstance(caller, KeyCaller) else None,
+        created_at=now,
+        expires_at=now + PRINT_LINK_LIFETIME,
+    )
+    return link, token
+
+
+def print_link_find(*, token: str, purpose: str) -> PrintLink:
+    """The link of this token and purpose, whether or not it can still be used (for the audit
+    of every attempt); NotFound when there is none: a care-plan token on the letter's address
+    is no link at all."""
+    link = (
+        PrintLink.objects.select_related("user", "api_key")
+        .filter(token_hash=_token_hash(token), purpose=purpose)
+        .first()
+    )
+    if link is None:
+        raise NotFound()
+    return link
+
+
+def print_link_use(*, link: PrintLink) -> PrintLink:
+    """Use the link up (once), or Gone naming why it cannot be: used, or expired. The update
+    is conditional, so two openings at the same moment cannot both succeed."""
+    now = timezone.now()
+    if link.used_at is None and link.expires_at <= now:
+        raise Gone(
+            "This link has expired: links are valid for 15 minutes. Ask the clinic for a new one."
+        )
+    used = PrintLink.objects.filter(pk=link.pk, used_at__isnull=True).update(used_at=now)
+    if not used:
+        raise Gone("This link has been used already: a link opens its page once. "
+                   "Ask the clinic for a new one.")  # fmt: skip
+    link.used_at = now
+    return link
