@@ -2,25 +2,33 @@ import re
 import uuid
 
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from clinic.api import paths
 from clinic.api import schema as api_schema
 from clinic.api.negotiation import PrintablePageNegotiation
+from clinic.api.print_links import (
+    LINK_CREATE_RESPONSES,
+    LINK_OPEN_SCHEMA,
+    PrintLinkInputSerializer,
+    PrintLinkOpenView,
+    print_link_create_response,
+)
 from clinic.api.viewsets import ClinicViewSet
 from clinic.idempotency import idempotent
-from clinic.printable import printable_page
+from clinic.models import PrintLink
+from clinic.printable import pdf_available, printable, wants_pdf
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.filtersets import ReferralFilterSet
+from referrals.letter import letter_context
 from referrals.models import Referral
-from triage.decisions import care_plan_advice
 
 _ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Referral id")
 
@@ -60,10 +68,11 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         "retrieve": "referral.read",
         "transitions": "referral.transition",
         "letter": "referral.letter",
+        "letter_links": "referral.letter_link_create",
     }
 
     def audit_extra_patients(self, request: Request, response) -> list:
-        if response.status_code >= 400 or self.action != "letter":
+        if response.status_code >= 400 or self.action not in ("letter", "letter_links"):
             return []
         return list(
             Referral.objects.filter(pk=self.kwargs["pk"]).values_list("patient_id", flat=True)
@@ -73,7 +82,7 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         caller = self.caller
         if self.action == "retrieve":
             return selectors.referral_detail(caller=caller)
-        if self.action == "letter":
+        if self.action in ("letter", "letter_links"):
             return selectors.referral_letter(caller=caller)
         return selectors.referral_list(caller=caller)
 
@@ -131,23 +140,69 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         return Response(s.ReferralDetailSerializer(referral).data, headers={"ETag": referral.etag})
 
     @extend_schema(
-        summary="The referral letter as a printable page",
+        summary="The referral letter as a printable page, or a PDF of it",
+        description="`Accept: application/pdf` for the PDF of the same page; 503 when this "
+        "server lacks WeasyPrint's system libraries (the page itself still works).",
         parameters=[_ID],
         responses={
             (200, "text/html"): OpenApiTypes.STR,
-            **api_schema.error_responses(*api_schema.READ_ERRORS, 404),
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **api_schema.error_responses(*api_schema.READ_ERRORS, 404, 503),
         },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=PrintablePageNegotiation)
     def letter(self, request: Request, pk=None) -> HttpResponse:
         referral = self.get_object()
-        intake = referral.intake
-        context = {
-            "referral": referral,
-            "patient": referral.patient,
-            "branch": referral.branch,
-            "decision": intake.assessment.decision,
-            "safety_net": [a for a in care_plan_advice(intake) if a.code.startswith("safety_net")],
-            "printed_at": timezone.now(),
-        }
-        return printable_page("referrals/letter.html", context)
+        pdf = wants_pdf(request)
+        if pdf:
+            pdf_available()
+        return letter_paper(referral, pdf=pdf)
+
+    @extend_schema(
+        summary="A signed link to the printable referral letter",
+        description="Opens the letter (or, with `?format=pdf`, its PDF) once, without "
+        "credentials, within 15 minutes. The URL carries no patient data.",
+        parameters=[_ID],
+        request=PrintLinkInputSerializer,
+        responses={
+            **LINK_CREATE_RESPONSES,
+            **api_schema.error_responses(*api_schema.WRITE_ERRORS, 404),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="letter/links")
+    def letter_links(self, request: Request, pk=None) -> Response:
+        referral = self.get_object()  # whoever may read the letter may hand it over
+        return print_link_create_response(
+            request,
+            caller=self.caller,
+            purpose=PrintLink.Purpose.LETTER,
+            object_id=referral.pk,
+            branch_id=referral.branch_id,
+            route="letter-link",
+        )
+
+
+def letter_paper(referral: Referral, *, pdf: bool) -> HttpResponse:
+    return printable(
+        "referrals/letter.html", letter_context(referral), pdf=pdf, filename="referral-letter"
+    )
+
+
+class LetterLinkView(PrintLinkOpenView):
+    purpose = PrintLink.Purpose.LETTER
+    audit_action = "referral.letter_link_open"
+    audit_object_type = "referral"
+
+    @LINK_OPEN_SCHEMA
+    def get(self, request: Request, token: str) -> HttpResponse:
+        return super().get(request, token)
+
+    def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
+        referral = (
+            Referral.objects.select_related("intake__assessment", "branch", "patient")
+            .filter(pk=link.object_id, branch_id=link.branch_id)
+            .first()
+        )
+        if referral is None:
+            raise NotFound()
+        return letter_paper(referral, pdf=pdf), referral.patient_id

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from clinic.api.print_links import TOKEN
 from triage.api import views
 
 router = SimpleRouter()
@@ -14,6 +15,11 @@ urlpatterns = [
         "patients/<uuid:pk>/history/",
         views.PatientHistoryViewSet.as_view({"get": "retrieve"}),
         name="patient-history",
+    ),
+    re_path(
+        rf"^print-links/care-plan/(?P<token>{TOKEN})/$",
+        views.CarePlanLinkView.as_view(),
+        name="care-plan-link",
     ),
     *router.urls,
 ]

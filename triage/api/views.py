@@ -13,6 +13,13 @@ from rest_framework.views import APIView
 
 from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
+from clinic.api.print_links import (
+    LINK_CREATE_RESPONSES,
+    LINK_OPEN_SCHEMA,
+    PrintLinkInputSerializer,
+    PrintLinkOpenView,
+    print_link_create_response,
+)
 from clinic.api.query import StrictQueryMixin
 from clinic.api.schema import (
     IDEMPOTENCY_KEY,
@@ -25,8 +32,8 @@ from clinic.api.schema import (
 from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
-from clinic.models import CLINICAL_ROLES
-from clinic.printable import printable_page
+from clinic.models import CLINICAL_ROLES, PrintLink
+from clinic.printable import pdf_available, printable, wants_pdf
 from triage import selectors, services
 from triage.api import serializers as s
 from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
@@ -112,6 +119,7 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         "review": "intake.review",
         "care_plan": "care_plan.read",
         "care_plan_print": "care_plan.print",
+        "care_plan_links": "care_plan.link_create",
     }
 
     def audit_extra_patients(self, request: Request, response) -> list:
@@ -119,6 +127,7 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             "review",
             "care_plan",
             "care_plan_print",
+            "care_plan_links",
         ):
             return []
         intake = Intake.objects.filter(pk=self.kwargs["pk"])
@@ -203,8 +212,14 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         return Response(_care_plan(self.get_object()))
 
     @extend_schema(
-        summary="The care plan as a printable page",
-        responses={(200, "text/html"): OpenApiTypes.STR, **error_responses(*READ_ERRORS, 404)},
+        summary="The care plan as a printable page, or a PDF of it",
+        description="`Accept: application/pdf` for the PDF of the same page; 503 when this "
+        "server lacks WeasyPrint's system libraries (the page itself still works).",
+        responses={
+            (200, "text/html"): OpenApiTypes.STR,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            **error_responses(*READ_ERRORS, 404, 503),
+        },
     )
     @action(
         detail=True,
@@ -214,14 +229,63 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
     def care_plan_print(self, request: Request, pk=None) -> HttpResponse:
         intake = self.get_object()
-        plan = _care_plan(intake)
-        context = {
-            "plan": plan,
-            "intake": intake,
-            "service_words": SERVICE_WORDS[plan["service"]],
-            "printed_at": timezone.now(),
-        }
-        return printable_page("triage/care_plan.html", context)
+        pdf = wants_pdf(request)
+        if pdf:
+            pdf_available()
+        return care_plan_paper(intake, pdf=pdf)
+
+    @extend_schema(
+        summary="A signed link to the printable care plan",
+        description="Opens the page (or, with `?format=pdf`, its PDF) once, without "
+        "credentials, within 15 minutes. The URL carries no patient data.",
+        request=PrintLinkInputSerializer,
+        responses={**LINK_CREATE_RESPONSES, **error_responses(*WRITE_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="care-plan/links")
+    def care_plan_links(self, request: Request, pk=None) -> Response:
+        intake = self.get_object()  # whoever may read the care plan may hand it over
+        return print_link_create_response(
+            request,
+            caller=self.caller,
+            purpose=PrintLink.Purpose.CARE_PLAN,
+            object_id=intake.pk,
+            branch_id=intake.branch_id,
+            route="care-plan-link",
+        )
+
+
+def care_plan_paper(intake: Intake, *, pdf: bool) -> HttpResponse:
+    plan = _care_plan(intake)
+    context = {
+        "plan": plan,
+        "intake": intake,
+        "branch": intake.branch,
+        "service_words": SERVICE_WORDS[plan["service"]],
+        "self_care": [a for a in plan["advice"] if not a["code"].startswith("safety_net")],
+        "safety_net": [a for a in plan["advice"] if a["code"].startswith("safety_net")],
+        "printed_at": timezone.now(),
+    }
+    return printable("triage/care_plan.html", context, pdf=pdf, filename="care-plan")
+
+
+class CarePlanLinkView(PrintLinkOpenView):
+    purpose = PrintLink.Purpose.CARE_PLAN
+    audit_action = "care_plan.link_open"
+    audit_object_type = "intake"
+
+    @LINK_OPEN_SCHEMA
+    def get(self, request: Request, token: str) -> HttpResponse:
+        return super().get(request, token)
+
+    def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
+        intake = (
+            Intake.objects.select_related("patient", "assessment", "branch")
+            .filter(pk=link.object_id, branch_id=link.branch_id)
+            .first()
+        )
+        if intake is None:
+            raise NotFound()
+        return care_plan_paper(intake, pdf=pdf), intake.patient_id
 
 
 def _care_plan(intake: Intake) -> dict:
