@@ -299,6 +299,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     (f"{V1}/intakes/{{id}}/", "get"): Operation(branch_bound(200), target="intake"),
     (f"{V1}/intakes/{{id}}/care-plan/", "get"): Operation(branch_bound(200), target="intake"),
     (f"{V1}/intakes/{{id}}/care-plan/print/", "get"): Operation(branch_bound(200), target="intake"),
+    (f"{V1}/intakes/{{id}}/care-plan/links/", "post"): Operation(
+        branch_bound(201), target="intake"
+    ),
+    # A signed link needs no credentials: the token is one. The matrix holds no token, so every
+    # caller, signed in or not, gets the 404 of a link that does not exist
+    # (tests/api/test_print_links.py opens real ones).
+    (f"{V1}/print-links/care-plan/{{token}}/", "get"): Operation(everyone(404)),
+    (f"{V1}/print-links/letter/{{token}}/", "get"): Operation(everyone(404)),
     (f"{V1}/intakes/{{id}}/review/", "post"): Operation(
         review_expect, target="intake", body=lambda world: dict(REVIEW_BODY), check=check_review
     ),
@@ -306,6 +314,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     (f"{V1}/referrals/", "get"): Operation(signed_in(200), check=check_referral_list),
     (f"{V1}/referrals/{{id}}/", "get"): Operation(branch_bound(200), target="referral"),
     (f"{V1}/referrals/{{id}}/letter/", "get"): Operation(branch_bound(200), target="referral"),
+    (f"{V1}/referrals/{{id}}/letter/links/", "post"): Operation(
+        branch_bound(201), target="referral"
+    ),
     (f"{V1}/referrals/{{id}}/transitions/", "post"): Operation(
         branch_bound(200),
         target="referral",
