@@ -79,6 +79,7 @@ def test_a_signed_link_opens_a_pdf_holding_the_patient_reference(
     response = page.goto(urls["pdf_url"])
     assert response.status == 200
     [(status, headers, body)] = answers  # one request: the link is used once
+    assert status == 200
     assert headers["content-type"] == "application/pdf"
     assert headers["content-disposition"] == 'inline; filename="referral-letter.pdf"'
     assert "authorization" not in {name.lower() for name in response.request.headers}
