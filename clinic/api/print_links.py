@@ -91,6 +91,9 @@ LINK_OPEN_SCHEMA = extend_schema(
 class PrintLinkOpenView(StrictQueryMixin, APIView):
     """Opens a link of `purpose`. Subclasses say how its page is drawn (`draw`)."""
 
+    # GET only: Django would answer HEAD with GET, and a link checker's or a mail scanner's
+    # HEAD would then use the link up before the person it was for opens it.
+    http_method_names = ["get"]
     authentication_classes: list = []
     permission_classes = [AllowAny]
     content_negotiation_class = PrintablePageNegotiation

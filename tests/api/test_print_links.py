@@ -98,6 +98,20 @@ def test_a_care_plan_link_never_opens_a_letter(api, intake):
     assert APIClient().get(path_of(link["url"])).status_code == 200
 
 
+def test_a_head_request_does_not_use_the_link(api, intake):
+    link = make_link(api, care_plan_links(intake["id"]))
+    assert APIClient().head(path_of(link["url"])).status_code == 405
+    assert APIClient().get(path_of(link["url"])).status_code == 200
+
+
+def test_an_unknown_format_is_400(api, intake):
+    link = make_link(api, care_plan_links(intake["id"]))
+    response = APIClient().get(f"{path_of(link['url'])}?format=docx")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "format"
+    assert APIClient().get(path_of(link["url"])).status_code == 200  # still unused
+
+
 def test_an_unknown_token_is_404(db):
     response = APIClient().get(f"/api/v1/print-links/care-plan/{'A' * 43}/")
     assert response.status_code == 404
