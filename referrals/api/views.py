@@ -199,7 +199,7 @@ class LetterLinkView(PrintLinkOpenView):
 
     def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
         referral = (
-            Referral.objects.select_related("intake__assessment", "branch", "patient")
+            selectors.with_letter_data(Referral.objects.all())
             .filter(pk=link.object_id, branch_id=link.branch_id)
             .first()
         )

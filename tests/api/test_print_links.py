@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from clinic.models import AuditEvent, PrintLink
 from tests.api.test_papers import PDF, pdf_text
 from tests.conftest import staff_client
+from tests.query_counts import counted_queries, expected_queries
 from tests.reviews.helpers import EMERGENCY, create_intake
 
 
@@ -195,3 +196,11 @@ def test_a_503_leaves_the_link_unused(api, intake, monkeypatch):
     assert APIClient().get(path_of(link["pdf_url"])).status_code == 503
     monkeypatch.undo()
     assert APIClient().get(path_of(link["url"])).status_code == 200
+
+
+def test_opening_a_letter_link_takes_a_fixed_number_of_queries(api, intake):
+    link = make_link(api, letter_links(intake["referral"]["id"]))
+    with counted_queries("letter_link.open") as captured:
+        response = APIClient().get(path_of(link["url"]))
+    assert response.status_code == 200
+    assert len(captured) == expected_queries("letter_link.open")

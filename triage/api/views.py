@@ -1,5 +1,6 @@
 """Views authenticate, validate, call one service or selector, and serialize."""
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -39,7 +40,7 @@ from triage.api import serializers as s
 from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
 from triage.engine import RULES, RULESET_VERSION
 from triage.filtersets import IntakeFilterSet
-from triage.models import Intake, Patient
+from triage.models import Intake, Patient, Review
 from triage.questionnaire import questionnaire
 
 
@@ -280,6 +281,9 @@ class CarePlanLinkView(PrintLinkOpenView):
     def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
         intake = (
             Intake.objects.select_related("patient", "assessment", "branch")
+            .prefetch_related(
+                Prefetch("reviews", Review.objects.order_by("-created_at"), to_attr="review_list")
+            )
             .filter(pk=link.object_id, branch_id=link.branch_id)
             .first()
         )
