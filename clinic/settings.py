@@ -296,5 +296,9 @@ LOGGING = {
         # The access line of RequestIdMiddleware replaces these (they print raw paths).
         "django.server": {"handlers": [], "propagate": False},
         "django.request": {"level": "ERROR"},
+        # WeasyPrint logs each step of every PDF at INFO and the CSS it ignores as warnings;
+        # its messages may quote the page, which holds a patient's details.
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "ERROR"},
     },
 }
