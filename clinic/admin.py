@@ -7,7 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -72,7 +73,7 @@ def _guarded_sign_in_page(request: HttpRequest, extra_context=None) -> HttpRespo
     response = _admin_sign_in_page(request, extra_context)
     refused = getattr(request, "_sign_in_refused", None)
     if refused is None:
-        return response
+        return _landing(request, response)
     wait = getattr(request, "_sign_in_locked_for", 0)
     if wait:
         response.status_code = 429
@@ -83,6 +84,23 @@ def _guarded_sign_in_page(request: HttpRequest, extra_context=None) -> HttpRespo
         status_code=response.status_code,
         **audit.sign_in_attempt(refused),
     )
+    return response
+
+
+# Who starts the day at the worklist rather than the model index.
+LANDS_ON_DASHBOARD = (StaffRole.Role.CLINICIAN, StaffRole.Role.SAFETY_OFFICER)
+
+
+def _landing(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """After a sign-in that was not sent anywhere in particular (the admin's own default is its
+    index), clinicians and safety officers go to the dashboard: the worklist is their work."""
+    signed_in = request.method == "POST" and request.user.is_authenticated
+    if not signed_in or response.status_code != 302:
+        return response
+    if response["Location"] != reverse("admin:index"):
+        return response  # they were on their way somewhere: take them there
+    if StaffRole.objects.filter(user=request.user, role__in=LANDS_ON_DASHBOARD).exists():
+        return HttpResponseRedirect(reverse("triage-dashboard"))
     return response
 
 

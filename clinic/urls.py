@@ -13,6 +13,7 @@ from clinic.api.audit_views import AuditEventViewSet
 from clinic.api.feed_views import EventFeedView
 from clinic.api.health_views import HealthView
 from referrals.admin_dashboard import dashboard_view
+from referrals.admin_worklist import move_view
 
 router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
@@ -31,6 +32,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="triage-dashboard"),
+    path(
+        "admin/dashboard/referrals/<uuid:referral_id>/move/",
+        admin.site.admin_view(move_view),
+        name="triage-worklist-move",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,23 +4,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, QuerySet
+from django.db.models import Aggregate, Count, DurationField
 from django.db.models.functions import TruncDate
 
 from referrals.models import Referral
-from referrals.selectors import overdue_condition, with_overdue
 from referrals.workflow import STATUSES
 from triage.engine.vocabulary import DISPOSITION_RANK, DISPOSITIONS, URGENCY_RANK
 from triage.models import Assessment, Review
 
-WORKLIST_ROWS = 50
-
 
 @dataclass
 class Dashboard:
-    urgent_unmoved: list[Referral]
-    callbacks: list[Referral]
-    overdue: list[Referral]
+    """The figures. The worklist beside them is referrals.worklist's."""
+
     days: list[str]
     decisions_by_day: dict[str, list[int]]
     pipeline: list[tuple[str, int]]
@@ -39,12 +35,6 @@ class Dashboard:
     def overridden_share(self) -> float | None:
         """Overrides as a share of the period's decisions (a review may come a day later)."""
         return self.overridden / self.decisions if self.decisions else None
-
-
-def _referrals(branch_ids: tuple[int, ...]) -> QuerySet[Referral]:
-    return with_overdue(Referral.objects.filter(branch_id__in=branch_ids)).select_related(
-        "patient", "branch"
-    )
 
 
 class _Median(Aggregate):
@@ -73,19 +63,6 @@ def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> flo
 
 
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
-    referrals = _referrals(branch_ids)
-    urgent_unmoved = list(
-        referrals.filter(urgency__in=("emergency", "urgent"), status="open")
-        .exclude(service="clinician_callback")
-        .order_by("due_by")[:WORKLIST_ROWS]
-    )
-    callbacks = list(
-        referrals.filter(service="clinician_callback", status="open").order_by("due_by")[
-            :WORKLIST_ROWS
-        ]
-    )
-    overdue = list(referrals.filter(overdue_condition()).order_by("due_by")[:WORKLIST_ROWS])
-
     days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
     counts = (
         Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since)
@@ -130,9 +107,6 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
             sideways += row["n"]
 
     return Dashboard(
-        urgent_unmoved=urgent_unmoved,
-        callbacks=callbacks,
-        overdue=overdue,
         days=[day.isoformat() for day in days],
         decisions_by_day=by_day,
         pipeline=pipeline,

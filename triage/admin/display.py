@@ -4,6 +4,7 @@ words. Display only; nothing here decides anything."""
 from typing import Any
 
 from clinic.choices import code_words
+from triage.engine import UnknownRuleset, ruleset
 from triage.engine import vocabulary as v
 from triage.questionnaire import ANSWER_QUESTIONS, Question
 
@@ -45,3 +46,27 @@ def answers_in_words(answers: dict[str, Any]) -> list[dict[str, Any]]:
 def words(value: str) -> str:
     """A coded value as a person reads it: medical_referral → Medical referral."""
     return v.IMAGING_LABELS.get(value) or code_words(value)
+
+
+def deciding_reason(assessment: Any) -> dict[str, Any] | None:
+    """The reason whose rule set the assessment's outcome: the first listed rule reaching the
+    decision's disposition and urgency (docs/rules.md, "How a decision is made")."""
+    reasons = assessment.decision.get("reasons") or []
+    try:
+        rules = ruleset(assessment.ruleset_version)
+    except UnknownRuleset:
+        return reasons[0] if reasons else None
+    for reason in reasons:
+        try:
+            rule = rules.rule(reason["rule_id"])
+        except KeyError:
+            continue
+        if (rule.disposition, rule.urgency) == (assessment.disposition, assessment.urgency):
+            return reason
+    return reasons[0] if reasons else None
+
+
+def red_flag_words(flag: dict[str, Any]) -> str:
+    """One red flag as the worklist and the review page say it."""
+    status = "present" if flag.get("status") == "present" else "not answered: ask the patient"
+    return f"{flag['label']}: {status}"

@@ -73,6 +73,10 @@ class IntakeAdmin(
     list_select_related = ["branch", "assessment", "patient"]
     list_per_page = 50
     list_defer = ("answers", "assessment__decision")
+
+    class Media:
+        css = {"all": ["clinic/worklist.css"]}
+
     inlines = [ReviewInline]
 
     def get_queryset(self, request):
@@ -125,6 +129,12 @@ class IntakeAdmin(
             fieldsets.append(("Answers", {"fields": ["answers_panel"]}))
         return fieldsets
 
+    def get_inline_instances(self, request, obj=None):
+        # An intake nobody has reviewed has no "Reviews" heading over an empty table.
+        if obj is None or not obj.reviews.exists():
+            return []
+        return super().get_inline_instances(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         return ["patient_reference", "branch", "submitted_at", "decision_panel",
                 "referral_panel", "answers_panel"]  # fmt: skip
@@ -146,16 +156,19 @@ class IntakeAdmin(
     def service(self, obj: Intake) -> str:
         return words(obj.assessment.service)
 
-    @admin.display(description="Red flags", boolean=True, ordering="assessment__has_red_flags")
-    def red_flags(self, obj: Intake) -> bool:
-        return obj.assessment.has_red_flags
+    @admin.display(description="Red flags", ordering="assessment__has_red_flags")
+    def red_flags(self, obj: Intake) -> str:
+        # A red flag is a warning, never a green tick; "none" is said in words, not an icon.
+        if obj.assessment.has_red_flags:
+            return format_html('<strong class="red-flag-warning">{}</strong>', "⚠ Red flags")
+        return "None"
 
     @admin.display(description="STarT Back risk", ordering="assessment__startback_risk")
     def startback_risk(self, obj: Intake) -> str:
         return words(obj.assessment.startback_risk)
 
     @admin.display(description="Decision")
-    def decision_panel(self, obj: Intake) -> str:
+    def decision_panel(self, obj: Intake, can_review: bool | None = None) -> str:
         final = final_decision(obj)
         return render_to_string(
             "triage/admin/decision_panel.html",
@@ -166,7 +179,7 @@ class IntakeAdmin(
                 "final": final,
                 "final_words": {name: words(getattr(final.outcome, name))
                                 for name in ("disposition", "urgency", "service", "imaging")},
-                "can_review": obj.viewer_can_review,
+                "can_review": obj.viewer_can_review if can_review is None else can_review,
                 "review_url": reverse("admin:triage_intake_review", args=[obj.pk]),
             },
         )  # fmt: skip
@@ -210,7 +223,10 @@ class IntakeAdmin(
         if not caller.is_clinician_in(intake.branch_id):
             audit_admin(request, REVIEW_FORM, 403, intake)
             raise PermissionDenied
-        form = ReviewForm.for_intake(intake, request.POST if request.method == "POST" else None)
+        data = None
+        if request.method == "POST":
+            data = ReviewForm.confirming(intake) if "confirm" in request.POST else request.POST
+        form = ReviewForm.for_intake(intake, data)
         if request.method == "POST" and form.is_valid():
             try:
                 services.review_create(caller=caller, intake_id=intake.pk, **form.cleaned_data)
@@ -230,6 +246,9 @@ class IntakeAdmin(
             "intake": intake,
             "form": form,
             "assessment": intake.assessment,
+            # Beside the form: what is being reviewed, so nobody has to open another page.
+            "decision_panel": self.decision_panel(intake, can_review=False),
+            "answers_panel": self.answers_panel(intake),
         }
         response = TemplateResponse(request, "triage/admin/review_form.html", context)
         return audit_when_drawn(

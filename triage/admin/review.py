@@ -11,6 +11,7 @@ from triage.models import Intake
 from triage.services import review_validate
 
 AS_ASSESSED = ""
+CONFIRMED = "Confirmed as decided."
 
 
 class ReviewForm(forms.Form):
@@ -35,6 +36,16 @@ class ReviewForm(forms.Form):
         current = intake.reviews.order_by("-created_at", "-id").first() or intake.assessment
         initial = {name: getattr(current, name) for name in ("disposition", "urgency", "service")}
         return cls(data=data, initial=initial)
+
+    @staticmethod
+    def confirming(intake: Intake) -> dict[str, str]:
+        """The form's data for "confirm as decided": the decision as it stands, unchanged."""
+        review = intake.reviews.order_by("-created_at", "-id").first()
+        current = review or intake.assessment
+        data = {name: getattr(current, name) for name in ("disposition", "urgency", "service")}
+        data["imaging"] = review.imaging if review is not None else AS_ASSESSED
+        data["reason"] = CONFIRMED
+        return data
 
     def clean(self):
         cleaned = super().clean()

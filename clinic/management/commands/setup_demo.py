@@ -1,4 +1,6 @@
-"""Set up (or reuse) the local demo: a branch, an API key and a staff login.
+"""Set up (or reuse) the local demo: a branch, an API key, a clinician's login (not a
+superuser: they see what a clinician sees and land on the dashboard), a superuser for the
+clinic's set-up, and a few demo intakes so the worklist is not empty.
 
 Demo only: the plain key and password are kept in var/ so that `make run` can print them
 again. Production keys are created with `create_api_key` and never written anywhere.
@@ -9,13 +11,15 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from clinic.models import ApiKey
+from clinic.models import ApiKey, Branch, StaffRole
 from clinic.services import api_key_create
 
 DEMO_BRANCH = "demo"
 DEMO_USERNAME = "demo.clinician"
+DEMO_ADMIN = "demo.admin"
 
 
 class Command(BaseCommand):
@@ -34,28 +38,54 @@ class Command(BaseCommand):
         if not key or not ApiKey.objects.is_valid(key):
             _, key = api_key_create(branch_slug=DEMO_BRANCH, name="demo reception")
 
-        users = get_user_model().objects
-        password = saved.get("password")
-        user = users.filter(username=DEMO_USERNAME).first()
-        if user is None or not password or not user.check_password(password):
-            password = secrets.token_urlsafe(12)
-            if user is None:
-                users.create_superuser(DEMO_USERNAME, password=password)
-            else:
-                user.set_password(password)
-                user.save(update_fields=["password"])
+        password = self._login(DEMO_USERNAME, saved.get("password"), superuser=False)
+        admin_password = self._login(DEMO_ADMIN, saved.get("admin_password"), superuser=True)
+        branch = Branch.objects.get(slug=DEMO_BRANCH)
+        clinician = get_user_model().objects.get(username=DEMO_USERNAME)
+        StaffRole.objects.get_or_create(
+            user=clinician, branch=branch, defaults={"role": StaffRole.Role.CLINICIAN}
+        )
+        # By name: the intakes are triage's, which clinic never imports.
+        call_command("demo_intakes", branch=DEMO_BRANCH, stdout=self.stdout)
 
-        path.write_text(json.dumps({"api_key": key, "password": password}))
+        path.write_text(
+            json.dumps({"api_key": key, "password": password, "admin_password": admin_password})
+        )
         path.chmod(0o600)
         self.stdout.write(
             f"""
 Demo clinic branch '{DEMO_BRANCH}' is ready.
   API:            {base_url}/api/v1/
   API docs:       {base_url}/api/docs/   (Redoc: {base_url}/api/redoc/)
-  Admin:          {base_url}/admin/   user {DEMO_USERNAME}   password {password}
+  Clinician:      {base_url}/admin/   user {DEMO_USERNAME}   password {password}
+                  (lands on the dashboard's worklist)
+  Superuser:      {base_url}/admin/   user {DEMO_ADMIN}   password {admin_password}
   Health:         {base_url}/healthz
 
 Send this header with every API call:
 Authorization: Api-Key {key}
 """
         )
+
+    def _login(self, username: str, saved_password: str | None, *, superuser: bool) -> str:
+        """The account's password: the saved one while it still works, else a new one. An
+        earlier demo's clinician who was a superuser is one no longer."""
+        users = get_user_model().objects
+        user = users.filter(username=username).first()
+        password = saved_password
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            create = users.create_superuser if superuser else users.create_user
+            create(username, password=password, is_staff=True)
+            return password
+        changed = []
+        if not password or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            changed.append("password")
+        if user.is_superuser != superuser or not user.is_staff:
+            user.is_superuser, user.is_staff = superuser, True
+            changed += ["is_superuser", "is_staff"]
+        if changed:
+            user.save(update_fields=changed)
+        return password
