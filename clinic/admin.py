@@ -3,11 +3,13 @@ import math
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
@@ -97,7 +99,10 @@ def _landing(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     signed_in = request.method == "POST" and request.user.is_authenticated
     if not signed_in or response.status_code != 302:
         return response
-    if response["Location"] != reverse("admin:index"):
+    if response["Location"] not in (
+        reverse("admin:index"),
+        resolve_url(settings.LOGIN_REDIRECT_URL),
+    ):
         return response  # they were on their way somewhere: take them there
     if StaffRole.objects.filter(user=request.user, role__in=LANDS_ON_DASHBOARD).exists():
         return HttpResponseRedirect(reverse("triage-dashboard"))
