@@ -1,6 +1,7 @@
 """Around the worklist: where people land after signing in, the demo, the review form beside
 its decision, and the admin lists' words (red flags as a warning, GP as GP)."""
 
+import io
 import json
 
 import pytest
@@ -86,7 +87,7 @@ def test_a_failed_sign_in_goes_nowhere(db):
 
 
 def test_the_demo_clinician_is_not_a_superuser_and_the_worklist_is_not_empty(db, settings):
-    call_command("setup_demo", stdout=open("/dev/null", "w"))
+    call_command("setup_demo", stdout=io.StringIO())
 
     clinician = get_user_model().objects.get(username="demo.clinician")
     assert clinician.is_staff and not clinician.is_superuser
@@ -106,8 +107,8 @@ def test_the_demo_clinician_is_not_a_superuser_and_the_worklist_is_not_empty(db,
 
 
 def test_setting_up_the_demo_again_adds_nothing(db):
-    call_command("setup_demo", stdout=open("/dev/null", "w"))
-    call_command("setup_demo", stdout=open("/dev/null", "w"))
+    call_command("setup_demo", stdout=io.StringIO())
+    call_command("setup_demo", stdout=io.StringIO())
 
     assert Intake.objects.filter(branch__slug="demo").count() == 7
     assert get_user_model().objects.get(username="demo.admin").is_superuser

@@ -28,7 +28,8 @@ def test_a_clinician_signs_in_reaches_the_dashboard_and_sees_only_their_branch(
     page, live_server, clinic
 ):
     sign_in(page, live_server, clinic.username, clinic.password)
-    expect(page).to_have_url(f"{live_server.url}/admin/")
+    expect(page).to_have_url(f"{live_server.url}/admin/dashboard/")  # a clinician lands here
+    page.goto(f"{live_server.url}/admin/")
 
     page.get_by_role("link", name=re.compile(r"^Open the triage dashboard")).click()
 
