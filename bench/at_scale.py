@@ -37,6 +37,9 @@ sys.path.insert(0, str(ROOT))
 URLS = [
     "/admin/dashboard/",
     "/admin/dashboard/?period=90",
+    # The worklist searched and filtered (the dashboard's own filters).
+    "/admin/dashboard/?q={patient}",
+    "/admin/dashboard/?service=clinician_callback&urgency=urgent",
     "/admin/triage/intake/",
     "/admin/triage/intake/?assessment__disposition__exact=medical_referral",
     "/admin/triage/intake/?assessment__urgency__exact=emergency",

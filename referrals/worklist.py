@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from referrals import workflow
 from referrals.models import REFERRED_SERVICES, Referral
@@ -125,19 +125,36 @@ def _referrals(branch_ids: tuple[int, ...], filters: Filters) -> QuerySet[Referr
         referrals = referrals.filter(service=filters.service)
     if filters.urgency:
         referrals = referrals.filter(urgency=filters.urgency)
-    # The assessment's decision holds the red flags and reasons; the answers are never shown.
-    return referrals.select_related("patient", "branch", "intake__assessment").defer(
-        "reasons_summary", "intake__answers"
+    # Of the assessment's decision only its red flags and reasons are read (the advice, the
+    # larger part, is not shown here), and of the intake nothing but its id.
+    return (
+        referrals.select_related("patient", "intake__assessment")
+        .annotate(
+            decision_red_flags=F("intake__assessment__decision__red_flags"),
+            decision_reasons=F("intake__assessment__decision__reasons"),
+        )
+        .only(
+            *_REFERRAL_FIELDS,
+            "patient__external_id",
+            "intake__id",
+            *(f"intake__assessment__{name}" for name in _ASSESSMENT_FIELDS),
+        )
     )
+
+
+_REFERRAL_FIELDS = ("id", "branch_id", "intake_id", "patient_id", "service", "urgency",
+                    "status", "due_by", "version")  # fmt: skip
+_ASSESSMENT_FIELDS = ("id", "age", "disposition", "urgency", "ruleset_version")
 
 
 def _row(referral: Referral, now: datetime, reviewer_in: tuple[int, ...]) -> Row:
     assessment = referral.intake.assessment
-    reason = deciding_reason(assessment)
+    reason = deciding_reason(assessment, referral.decision_reasons or [])  # type: ignore[attr-defined]
+    flags = referral.decision_red_flags or []  # type: ignore[attr-defined]
     return Row(
         referral=referral,
         age=assessment.age,
-        red_flags=[red_flag_words(flag) for flag in assessment.decision.get("red_flags", [])],
+        red_flags=[red_flag_words(flag) for flag in flags],
         reason=reason["text"] if reason else "",
         countdown=Countdown.until(referral.due_by, now, referral.urgency),
         moves=workflow.LEGAL_NEXT[referral.status],

@@ -48,10 +48,12 @@ def words(value: str) -> str:
     return v.IMAGING_LABELS.get(value) or code_words(value)
 
 
-def deciding_reason(assessment: Any) -> dict[str, Any] | None:
+def deciding_reason(assessment: Any, reasons: list[dict[str, Any]] | None = None) -> dict | None:
     """The reason whose rule set the assessment's outcome: the first listed rule reaching the
-    decision's disposition and urgency (docs/rules.md, "How a decision is made")."""
-    reasons = assessment.decision.get("reasons") or []
+    decision's disposition and urgency (docs/rules.md, "How a decision is made"). `reasons`:
+    the decision's, when they were read without the rest of it."""
+    if reasons is None:
+        reasons = assessment.decision.get("reasons") or []
     try:
         rules = ruleset(assessment.ruleset_version)
     except UnknownRuleset:
