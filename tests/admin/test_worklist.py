@@ -327,3 +327,15 @@ def test_an_overdue_row_says_so_in_words_not_colour_alone(clinician_browser, eme
 
     assert re.search(r'countdown-overdue">⚠ overdue by 3 h', html)
     assert 'id="h-overdue"' in html
+
+
+def test_the_print_letter_link_opens_the_letter_for_the_signed_in_person(
+    clinician_browser, emergency
+):
+    html = clinician_browser.get(DASHBOARD).content.decode()
+    link = re.search(r'href="(/api/v1/referrals/[0-9a-f-]+/letter/)"', html).group(1)
+
+    letter = clinician_browser.get(link)
+
+    assert letter.status_code == 200
+    assert "EM-1" in letter.content.decode()
