@@ -146,10 +146,7 @@ class AuditedMixin:
         action = self.audit_actions.get(getattr(self, "action", None) or request.method.lower())
         if action is None:
             return response
-        data = getattr(response, "data", None)
-        items = _items(data)
-        object_ids = [item["id"] for item in items if "id" in item]
-        patient_ids = [_patient_of(item) for item in items]
+        object_ids, patient_ids = self.audit_objects(request, response)
         pk = self.kwargs.get("pk") if hasattr(self, "kwargs") else None
         if pk is not None and str(pk) not in {str(i) for i in object_ids}:
             object_ids.insert(0, pk)
@@ -178,6 +175,12 @@ class AuditedMixin:
                 "object_ids": [] if pk is None else [pk],
             }
         return super().handle_exception(exc)
+
+    def audit_objects(self, request: Request, response: Response) -> tuple[list, list]:
+        """The ids of the objects a response shows, and of the patients they concern: read
+        from the body's items (override for bodies of another shape)."""
+        items = _items(getattr(response, "data", None))
+        return [item["id"] for item in items if "id" in item], [_patient_of(i) for i in items]
 
     def audit_details(self, request: Request, response: Response) -> dict[str, Any]:
         """More `record` keywords for this response, such as a failed sign-in's actor."""

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "clinic",
     "triage",
     "referrals",
+    "fhir_r4",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/v1/auth/tokens/", StaffTokenView.as_view(), name="staff-token"),
     path("api/v1/auth/tokens/current/", CurrentTokenView.as_view(), name="staff-token-current"),
+    path("fhir/", include("fhir_r4.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
