@@ -7,10 +7,10 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from clinic.api.errors import error_body
 
-# The API answers with patient data (JSON and the printable pages): no browser, proxy or
+# The APIs answer with patient data (JSON, FHIR and the printable pages): no browser, proxy or
 # shared cache may keep a copy of any of it. Errors and the schema too: one rule is simpler
-# than a list of what is safe to keep, and nothing under /api/ is worth caching.
-API_PREFIX = "/api/"
+# than a list of what is safe to keep, and nothing under /api/ or /fhir/ is worth caching.
+API_PREFIXES = ("/api/", "/fhir/")
 
 # The docs pages load only what the project serves (the drf-spectacular sidecar's files and
 # the schema): Redoc draws its maker's logo from the internet whatever it is told, and a
@@ -34,14 +34,14 @@ DOCS_PAGE_POLICIES = {
 
 
 class NoStoreMiddleware:
-    """`Cache-Control: no-store` on every response under /api/."""
+    """`Cache-Control: no-store` on every response under /api/ and /fhir/."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path_info.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIXES):
             response["Cache-Control"] = "no-store"
         return response
 

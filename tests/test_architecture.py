@@ -1,12 +1,13 @@
 """Dependencies run one way: the engine at the bottom, then clinic (the platform), then
-triage, then referrals on top. A forbidden import fails here, wherever it is in a module."""
+triage, then referrals, then the FHIR interface (fhir_r4) on top. A forbidden import fails
+here, wherever it is in a module."""
 
 import ast
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("clinic", "triage", "referrals")
+APPS = ("clinic", "triage", "referrals", "fhir_r4")
 # Only the root URLconf and the settings may name every app.
 CLINIC_MAY_NAME_APPS = {"clinic/urls.py", "clinic/settings.py"}
 
@@ -31,6 +32,8 @@ def _imports():
 
 def _forbidden(path: str, module: str) -> str | None:
     top = module.split(".")[0]
+    if top == "fhir_r4" and not path.startswith("fhir_r4/") and path not in CLINIC_MAY_NAME_APPS:
+        return "nothing imports the FHIR interface (the top layer)"
     if path.startswith("triage/") and top == "referrals":
         return "triage must not import referrals"
     clinic = path.startswith("clinic/") and path not in CLINIC_MAY_NAME_APPS

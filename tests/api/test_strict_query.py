@@ -25,7 +25,7 @@ MARKER = "ZZ-SECRET-VALUE-123"
 REFERRALS = "/api/v1/referrals/"
 EVENTS = "/api/v1/events/"
 AUDIT = "/api/v1/audit-events/"
-PROJECT_APPS = ("clinic", "triage", "referrals")
+PROJECT_APPS = ("clinic", "triage", "referrals", "fhir_r4")
 
 
 def codes_by_field(response) -> dict[str, str]:
