@@ -85,11 +85,12 @@ bench-1m: $(VENV)/.dev
 	DATABASE_URL=$${BENCH_1M_URL:-postgres://postgres@127.0.0.1:5432/clinic_bench_1m} \
 	  $(PY) bench/at_scale.py --intakes 1000000
 
-# Schema-driven fuzzing, longer than the bounded run inside `make test`.
+# Schema-driven fuzzing (the REST API and the FHIR interface), longer than the bounded run
+# inside `make test`.
 FUZZ_EXAMPLES ?= 500
 fuzz: $(VENV)/.dev
 	DJANGO_ENV=test FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$${FUZZ_SEED:-random} \
-	  $(PY) -m pytest tests/fuzz/test_schema_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
+	  $(PY) -m pytest tests/fuzz/test_schema_fuzz.py tests/fuzz/test_fhir_fuzz.py -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis .ruff_cache .mypy_cache
