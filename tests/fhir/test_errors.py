@@ -386,3 +386,26 @@ def test_junk_is_never_a_server_error(api, response, unthrottled, data):
     assert answer.status_code in (201, 400, 409), answer.content
     assert answer["Content-Type"].startswith(FHIR_JSON)
     resource_of(answer)
+
+
+def test_a_body_too_large_is_413(api, response, settings):
+    response["text"] = {"status": "generated", "div": "x" * (settings.MAX_REQUEST_BODY_BYTES + 1)}
+    answer = fhir_post(api, QR, response)
+
+    assert answer.status_code == 413
+    assert issues(answer) == [("too-long", None)]
+
+
+def test_a_session_post_without_the_csrf_token_is_403(db, response):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import staff_client
+
+    signed_in = staff_client("dr.csrf", "north", "clinician")
+    client = APIClient(enforce_csrf_checks=True)
+    client.cookies = signed_in.cookies
+
+    answer = fhir_post(client, QR, response)
+
+    assert answer.status_code == 403
+    assert issues(answer) == [("forbidden", None)]
