@@ -206,3 +206,18 @@ def test_the_questionnaire_and_code_systems_are_not_patient_data(api):
 def test_every_fhir_response_is_no_store(stored, api, anonymous):
     for client, path in ((api, _reads(stored)[0]), (anonymous, "metadata"), (api, "Nope")):
         assert fhir_get(client, path)["Cache-Control"] == "no-store"
+
+
+def test_a_caller_of_several_branches_cannot_post_and_stores_nothing(api, other_api):
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    root = APIClient()
+    root.force_login(get_user_model().objects.create_superuser("root", password=None))
+    body = questionnaire_response(read_questionnaire(api), baseline_answers())
+
+    answer = fhir_post(root, "QuestionnaireResponse", body)
+
+    assert answer.status_code == 400  # as POST /api/v1/intakes/: which branch is it for?
+    assert issues(answer) == [("business-rule", None)]
+    assert not Intake.objects.exists()
