@@ -17,8 +17,10 @@ from triage.admin.display import words
 ACTION = "admin.referral.transition"
 
 
-def _back(request: HttpRequest) -> HttpResponseRedirect:
-    """To the dashboard as it was (its filters), never to another site."""
+def _back(request: HttpRequest, level: int, text: str) -> HttpResponseRedirect:
+    """To the dashboard as it was (its filters), never to another site, saying `text`: every
+    move ends there with one message of what happened."""
+    messages.add_message(request, level, text)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -41,8 +43,9 @@ def move_view(request: HttpRequest, referral_id) -> HttpResponse:
     if version is None:
         # The worklist always sends the version it drew: a move without one would move
         # whatever is current, which is how a referral gets moved twice.
-        messages.error(request, "That move came without the referral's version; nothing moved.")
-        return _back(request)
+        return _back(
+            request, messages.ERROR, "That move came without the referral's version; nothing moved."
+        )
     try:
         referral = referral_transition(
             caller=caller, referral_id=referral_id, to=to, note=note, expected_version=version
@@ -58,23 +61,19 @@ def move_view(request: HttpRequest, referral_id) -> HttpResponse:
         if current is None:
             raise Http404 from None
         audit_admin(request, ACTION, 412, current)
-        messages.warning(
+        return _back(
             request,
+            messages.WARNING,
             f"Patient {current.patient.external_id}'s referral changed meanwhile: it is now "
             f"{words(current.status).lower()}. Nothing was moved; the list shows it as it is now.",
         )
-        return _back(request)
     except Invalid as error:
         current = for_caller(Referral.objects.all(), caller).filter(pk=referral_id).first()
         if current is not None:
             audit_admin(request, ACTION, 400, current)
         text = "; ".join(str(m) for errors in error.errors.values() for m in errors)
-        messages.error(request, f"Nothing was moved: {text}")
-        return _back(request)
+        return _back(request, messages.ERROR, f"Nothing was moved: {text}")
     audit_admin(request, ACTION, 200, referral)
-    messages.success(
-        request,
-        f"Patient {referral.patient.external_id}'s referral is now "
-        f"{words(referral.status).lower()}.",
-    )
-    return _back(request)
+    now = words(referral.status).lower()
+    text = f"Patient {referral.patient.external_id}'s referral is now {now}."
+    return _back(request, messages.SUCCESS, text)
