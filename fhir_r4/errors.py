@@ -47,16 +47,13 @@ class Issue:
     location: str | None = None  # `http.<name>`: a header or a query parameter
 
     def as_dict(self) -> dict[str, Any]:
-        issue: dict[str, Any] = {
+        where = {"location": self.location, "expression": self.expression}
+        return {
             "severity": "error",
             "code": self.code,
             "diagnostics": self.message,
+            **{name: [value] for name, value in where.items() if value is not None},
         }
-        if self.location is not None:
-            issue["location"] = [self.location]
-        if self.expression is not None:
-            issue["expression"] = [self.expression]
-        return issue
 
 
 class FhirError(Exception):

@@ -66,28 +66,23 @@ class CodeSystemDef:
         return {"coding": [coding], "text": coding.get("display", code)}
 
     def resource(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+        version = {} if self.version is None else {"version": self.version}
+        return {
             "resourceType": "CodeSystem",
             "id": self.id,
             "url": self.url,
+            **version,
+            "name": self.name,
+            "title": self.title,
+            "status": "active",
+            "experimental": False,
+            "publisher": PUBLISHER,
+            "description": self.description,
+            "caseSensitive": True,
+            "content": "complete",
+            "count": len(self.concepts),
+            "concept": [_concept(c) for c in self.concepts],
         }
-        if self.version is not None:
-            data["version"] = self.version
-        data.update(
-            {
-                "name": self.name,
-                "title": self.title,
-                "status": "active",
-                "experimental": False,
-                "publisher": PUBLISHER,
-                "description": self.description,
-                "caseSensitive": True,
-                "content": "complete",
-                "count": len(self.concepts),
-                "concept": [_concept(c) for c in self.concepts],
-            }
-        )
-        return data
 
 
 def _concept(concept: Concept) -> dict[str, str]:
