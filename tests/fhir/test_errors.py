@@ -51,37 +51,19 @@ def test_a_valid_response_is_stored(api, response):
     assert fhir_post(api, QR, response).status_code == 201
 
 
-def test_an_answer_out_of_range_is_named_at_its_element(api, response):
-    index = item_index(response, "pain_score")
-    _item(response, "pain_score")["answer"] = [{"valueInteger": 11}]
-
-    assert _refused(api, response) == [("invalid", f"{QR}.item[{index}].answer[0]")]
-
-
-def test_an_answer_of_the_wrong_type_is_named_at_the_answer(api, response):
-    index = item_index(response, "pain_score")
-    _item(response, "pain_score")["answer"] = [{"valueString": SECRET}]
-
-    assert _refused(api, response) == [("invalid", f"{QR}.item[{index}].answer[0]")]
-
-
-def test_a_number_sent_as_text_is_refused_not_read(api, response):
-    index = item_index(response, "pain_score")
-    _item(response, "pain_score")["answer"] = [{"valueInteger": "5"}]
-
-    assert _refused(api, response) == [("invalid", f"{QR}.item[{index}].answer[0]")]
-
-
-def test_a_boolean_given_as_a_number_is_refused(api, response):
-    index = item_index(response, "spasm_present")
-    _item(response, "spasm_present")["answer"] = [{"valueBoolean": 1}]
-
-    assert _refused(api, response) == [("invalid", f"{QR}.item[{index}].answer[0]")]
-
-
-def test_a_code_the_item_does_not_offer_is_refused(api, response):
-    index = item_index(response, "trauma")
-    _item(response, "trauma")["answer"] = [{"valueCoding": {"code": SECRET}}]
+@pytest.mark.parametrize(
+    ("link_id", "answer"),
+    [
+        pytest.param("pain_score", {"valueInteger": 11}, id="out-of-range"),
+        pytest.param("pain_score", {"valueString": SECRET}, id="wrong-type"),
+        pytest.param("pain_score", {"valueInteger": "5"}, id="number-as-text"),
+        pytest.param("spasm_present", {"valueBoolean": 1}, id="boolean-as-number"),
+        pytest.param("trauma", {"valueCoding": {"code": SECRET}}, id="code-not-offered"),
+    ],
+)
+def test_a_wrong_answer_is_refused_and_named_at_the_answer(api, response, link_id, answer):
+    index = item_index(response, link_id)
+    _item(response, link_id)["answer"] = [answer]
 
     assert _refused(api, response) == [("invalid", f"{QR}.item[{index}].answer[0]")]
 
