@@ -174,14 +174,9 @@ def test_the_letter_names_imaging_and_due_time_in_words(api):
 def test_the_letter_shows_the_clinicians_review(api):
     intake = create_intake(api, **EMERGENCY)
     clinician = staff_client("dr.letter", "north", "clinician")
-    response = review(
-        clinician,
-        intake["id"],
-        "medical_referral",
-        "emergency",
-        "emergency_department",
-        reason="Confirmed on the phone: new saddle numbness since this morning.",
-    )
+    confirmed = ("medical_referral", "emergency", "emergency_department")  # the rules' decision
+    reason = "Confirmed on the phone: new saddle numbness since this morning."
+    response = review(clinician, intake["id"], *confirmed, reason=reason)
     assert response.status_code == 201, response.content
     html = api.get(letter_url(intake["referral"]["id"])).content.decode()
     assert "Confirmed on the phone: new saddle numbness" in section(html, "Clinician's review")
