@@ -21,7 +21,7 @@ from clinic.audit import AuditedMixin
 from clinic.callers import Caller
 from clinic.errors import Conflict, Invalid, NotFound
 from clinic.idempotency import idempotent
-from clinic.scoping import get_or_not_found
+from clinic.scoping import for_caller, get_or_not_found
 from fhir_r4 import selectors
 from fhir_r4.content import FhirJsonParser, FhirJsonRenderer
 from fhir_r4.errors import FhirError, Issue, exception_handler
@@ -152,14 +152,10 @@ class QuestionnaireResponseCreateView(FhirView):
         """A replayed response as the caller may see it now, as the REST API replays an
         intake (triage.api.views.IntakeViewSet.idempotent_replay_body)."""
         caller = self.caller
-        branch_id = (
-            Intake.objects.filter(pk=body.get("id"), branch_id__in=caller.branch_ids)
-            .values_list("branch_id", flat=True)
-            .first()
+        intake = get_or_not_found(
+            for_caller(Intake.objects.only("branch"), caller), pk=body.get("id")
         )
-        if branch_id is None:
-            raise NotFound()
-        return body if caller.sees_answers_in(branch_id) else redacted(body)
+        return body if caller.sees_answers_in(intake.branch_id) else redacted(body)
 
 
 class QuestionnaireResponseView(FhirView):
