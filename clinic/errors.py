@@ -12,6 +12,19 @@ from collections.abc import Mapping, Sequence
 Errors = Mapping[str, Sequence[str] | Mapping]
 
 
+class Problem(str):
+    """A message with a machine-readable code of its own, for an error whose fields can fail in
+    several ways a client tells apart (an activation refused for a stale replay, or for a
+    missing acknowledgement). A plain message takes its error's code."""
+
+    code: str
+
+    def __new__(cls, message: str, code: str) -> "Problem":
+        problem = super().__new__(cls, message)
+        problem.code = code
+        return problem
+
+
 class DomainError(Exception):
     """The base of every refusal a service makes."""
 

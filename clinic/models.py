@@ -88,6 +88,9 @@ class StaffRole(models.Model):
 # Who may review decisions and see a patient's answers in a branch; who administers one.
 CLINICAL_ROLES = (StaffRole.Role.CLINICIAN, StaffRole.Role.CLINIC_ADMIN)
 ADMIN_ROLES = (StaffRole.Role.CLINIC_ADMIN,)
+# Who may read a branch's ruleset governance: replays and activations (only a safety officer
+# activates).
+RULESET_ROLES = (*CLINICAL_ROLES, StaffRole.Role.SAFETY_OFFICER)
 
 
 class Event(models.Model):
@@ -104,6 +107,7 @@ class Event(models.Model):
         ("referral.opened", "Referral opened"),
         ("referral.transitioned", "Referral status changed"),
         ("referral.amended", "Referral amended"),
+        ("ruleset.activated", "Ruleset version activated"),
     )
 
     id = models.BigAutoField(primary_key=True)
@@ -131,6 +135,7 @@ class Event(models.Model):
                         "referral.opened",
                         "referral.transitioned",
                         "referral.amended",
+                        "ruleset.activated",
                     ]
                 ),
                 name="event_type_valid",

@@ -156,7 +156,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         code = codes if isinstance(codes, str) else exc.default_code
         message = _MESSAGES.get(type(exc), str(exc.detail))
         if isinstance(exc, Conflict) and isinstance(exc.detail, dict):
-            errors = [dict(error, code=exc.default_code) for error in flatten(exc.detail)]
+            # Each message carries the conflict's code, or its own (clinic.errors.Problem).
+            errors = flatten(exc.detail)
             message = str(exc.default_detail)
         else:
             # The nearest class that names a place: a subclass (the parser's own refusals)
