@@ -35,7 +35,31 @@ def intake_body(
     }
 
 
-def key_client(branch_slug: str) -> APIClient:
+def branch_on(slug: str, *, ruleset: str | None = "2026.1", name: str | None = None):
+    """The branch `slug`, made if it does not exist yet. A branch made by the service starts on
+    the newest ruleset version; most tests state 2026.1's decisions, so by default a new one is
+    made as migration 0009 left every branch that existed before versions: on `ruleset`
+    (2026.1), active since its creation, and nothing else. `ruleset=None`: the newest, as the
+    service makes it. An existing branch is returned as it is."""
+    from clinic.models import Branch
+    from triage.models import RulesetActivation
+
+    branch = Branch.objects.filter(slug=slug).first()
+    if branch is not None:
+        return branch
+    name = name or slug.replace("-", " ").title()
+    if ruleset is None:
+        return Branch.objects.create(slug=slug, name=name)
+    (branch,) = Branch.objects.bulk_create([Branch(slug=slug, name=name)])  # no receiver
+    RulesetActivation.objects.create(
+        branch=branch, version=ruleset, effective_from=branch.created_at, created_at=timezone.now()
+    )
+    return branch
+
+
+def key_client(branch_slug: str, *, ruleset: str | None = "2026.1") -> APIClient:
+    """A reception system of `branch_slug` (made on `ruleset` if new: see branch_on)."""
+    branch_on(branch_slug, ruleset=ruleset)
     _, key = api_key_create(branch_slug=branch_slug, name=f"{branch_slug} desk")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
@@ -67,13 +91,16 @@ def anonymous() -> APIClient:
     return APIClient()
 
 
-def staff_client(username: str, branch_slug: str, role: str) -> APIClient:
-    """A person signed in (as to the admin) with `role` in the branch `branch_slug`."""
+def staff_client(
+    username: str, branch_slug: str, role: str, *, ruleset: str | None = "2026.1"
+) -> APIClient:
+    """A person signed in (as to the admin) with `role` in the branch `branch_slug` (made on
+    `ruleset` if new: see branch_on)."""
     from django.contrib.auth import get_user_model
 
-    from clinic.models import Branch, StaffRole
+    from clinic.models import StaffRole
 
-    branch, _ = Branch.objects.get_or_create(slug=branch_slug, defaults={"name": branch_slug})
+    branch = branch_on(branch_slug, ruleset=ruleset, name=branch_slug)
     user = get_user_model().objects.create_user(username, password="not-used", is_staff=True)
     StaffRole.objects.create(user=user, branch=branch, role=role)
     client = APIClient()
