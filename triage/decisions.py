@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Model
 
 from triage.engine import Advice, advice_for
 from triage.engine.outcome import Outcome
+from triage.engine.vocabulary import URGENCY_RANK
 from triage.models import Intake, Review
 
 # Where the patient goes, in words for the patient.
@@ -57,6 +59,26 @@ def final_decision(intake: Intake) -> FinalDecision:
 
 
 def care_plan_advice(intake: Intake) -> tuple[Advice, ...]:
-    """The patient's advice under the final decision (a review may change the disposition)."""
+    """The patient's advice under the final decision (a review may change the disposition),
+    in the words of the ruleset version the intake was decided under."""
+    assessment = intake.assessment
     outcome = final_decision(intake).outcome
-    return advice_for(intake.answers, intake.assessment.age, outcome.disposition)
+    return advice_for(
+        intake.answers, assessment.age, outcome.disposition, ruleset=assessment.ruleset_version
+    )
+
+
+def care_plan_watch_for(intake: Intake) -> list[dict[str, Any]] | None:
+    """What should bring the patient back at once (SPEC-2026.2 C4), from the stored decision;
+    None for a version that has no watch_for (2026.1).
+
+    Under a review that raised the urgency, an entry that is no longer higher than it is left
+    out (an emergency has none). A review that lowered it keeps every entry: each is still a
+    finding that would have raised the decision. (Working the list out again against the
+    review's urgency would not help: the engine's own urgency, which the review overrode, would
+    make every changed answer look like a rise.)"""
+    stored = intake.assessment.decision.get("watch_for")
+    if stored is None:
+        return None
+    urgency = URGENCY_RANK[final_decision(intake).outcome.urgency]
+    return [entry for entry in stored if URGENCY_RANK[entry["urgency"]] > urgency]

@@ -23,11 +23,12 @@ from triage.engine import vocabulary as v
 from triage.engine.outcome import Outcome
 from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import QUESTIONNAIRE_VERSION
+from triage.rulesets import active_version
 
 
-def triage_evaluate(*, date_of_birth: date, answers: Mapping[str, Any]) -> Decision:
-    """A decision for today, computed and not stored."""
-    return evaluate(answers, age_on(date_of_birth, timezone.localdate()))
+def triage_evaluate(*, date_of_birth: date, answers: Mapping[str, Any], ruleset: str) -> Decision:
+    """A decision for today under `ruleset`, computed and not stored."""
+    return evaluate(answers, age_on(date_of_birth, timezone.localdate()), ruleset=ruleset)
 
 
 def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
@@ -68,7 +69,8 @@ def intake_create(
     *, caller: Caller, patient: Mapping[str, Any], answers: Mapping[str, Any]
 ) -> IntakeCreated:
     """Store an intake, the engine's decision on it and, when the decision sends the patient
-    somewhere, its referral: all together, or nothing."""
+    somewhere, its referral: all together, or nothing. The decision is made under the ruleset
+    version active for the branch when the intake is submitted, and names it forever."""
     branch = caller.branch
     if branch is None:
         raise Invalid({"branch": ["You act for several branches; use a branch's key."]})
@@ -77,7 +79,8 @@ def intake_create(
         record = _patient_for_intake(branch=branch, patient=patient)
         assert record.date_of_birth is not None  # it matches the one given, or this raised
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))
-        decision = evaluate(answers, age)
+        version = active_version(branch_id=branch.pk, at=submitted_at)
+        decision = evaluate(answers, age, ruleset=version)
         intake = Intake.objects.create(
             branch=branch,
             patient=record,

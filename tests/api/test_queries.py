@@ -8,10 +8,11 @@ from tests.query_counts import counted_queries, expected_queries
 
 # Counted inside the test's own transaction, so the service's transaction shows as a savepoint
 # and its release (in production they are BEGIN and COMMIT, which are not counted):
-# key lookup; savepoint; patient insert-or-keep; patient select; intake insert; assessment
-# insert; the events, all in one insert; release; then the audit event and the patient it
-# concerns: 8 + 2. On PostgreSQL the change feed's events are written under its advisory lock
-# (one query more). A known patient costs the same as a new one.
+# key lookup; savepoint; patient insert-or-keep; patient select; the branch's active ruleset
+# version (one indexed read); intake insert; assessment insert; the events, all in one insert;
+# release; then the audit event and the patient it concerns: 9 + 2. On PostgreSQL the change
+# feed's events are written under its advisory lock (one query more). A known patient costs
+# the same as a new one.
 # A referral adds its insert and its first history entry; its event joins the others' insert.
 # A list page: key lookup, count, one page with patient and assessment joined, referrals,
 # reviews; the audit event and (one insert) every patient on the page: 5 + 2.

@@ -39,6 +39,8 @@ OPERATIONS = [
     ("/api/v1/staff-roles/", "post", WRITE | {"201"}),
     ("/api/v1/staff-roles/{id}/", "delete", READ | {"204", "404"}),
     ("/api/v1/auth/tokens/current/", "delete", READ | {"204"}),
+    ("/api/v1/rulesets/", "get", READ | {"200"}),
+    ("/api/v1/rulesets/{version}/rules/", "get", READ | {"200", "404"}),
 ]
 
 

@@ -348,7 +348,7 @@ def test_every_operation_of_the_schema_refuses_an_unknown_parameter(
 ):
     prefix = api_key_create(branch_slug="north", name="spare")[0].prefix
     # A signed link's token: any well-formed one is refused for its query before it is looked up.
-    ids = {"{id}": stored["id"], "{prefix}": prefix, "{token}": "A" * 43}
+    ids = {"{id}": stored["id"], "{prefix}": prefix, "{token}": "A" * 43, "{version}": "2026.2"}
     operations = _schema_operations()
 
     refused = set()

@@ -21,10 +21,11 @@ from clinic.services import api_key_create
 from referrals.models import Referral, ReferralHistory
 from tests.api.helpers import error_fields, post_json
 from tests.conftest import intake_body, key_client, staff_client
-from triage.models import Assessment, Intake, Patient, Review
+from triage.models import Assessment, Intake, Patient, Review, RulesetActivation
 
-ROLES = ("anonymous", "reception_key", "reception", "clinician", "clinic_admin", "superuser")
-NORTH_ROLES = ("reception_key", "reception", "clinician", "clinic_admin")
+ROLES = ("anonymous", "reception_key", "reception", "clinician", "clinic_admin",
+         "safety_officer", "superuser")  # fmt: skip
+NORTH_ROLES = ("reception_key", "reception", "clinician", "clinic_admin", "safety_officer")
 OWN, OTHER = "own", "other"
 
 OPENS_A_REFERRAL = {"trauma": "major"}  # medical_referral / emergency: opens a referral
@@ -98,7 +99,7 @@ def client_for(role: str, world: World) -> APIClient:
         return APIClient()
     if role == "reception_key":
         return world.desks["north"]
-    if role in ("reception", "clinician", "clinic_admin"):
+    if role in ("reception", "clinician", "clinic_admin", "safety_officer"):
         return staff_client(f"{role}.north", "north", role)
     if role == "superuser":
         user = get_user_model().objects.create_superuser("root", email="", password=None)
@@ -121,6 +122,7 @@ def stored_state() -> tuple:
         Event.objects.count(),
         sorted(ApiKey.objects.values_list("prefix", "revoked")),
         AuthToken.objects.count(),
+        sorted(RulesetActivation.objects.values_list("id", "branch_id", "version")),
     )
 
 
@@ -340,6 +342,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=lambda world: {"username": "new.person", "role": "reception"},
     ),
     (f"{V1}/staff-roles/{{id}}/", "delete"): Operation(admins_only(204), target="staff_role"),
+    (f"{V1}/rulesets/", "get"): Operation(signed_in(200)),
+    (f"{V1}/rulesets/{{version}}/rules/", "get"): Operation(signed_in(200)),
 }
 
 
@@ -355,6 +359,7 @@ def _cases() -> list:
 
 
 def url_for(path: str, operation: Operation, world: World, scope: str | None) -> str:
+    path = path.replace("{version}", "2026.2")  # versions are no branch's
     if operation.target is None:
         return path
     records = world.records(scope)

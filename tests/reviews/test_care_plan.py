@@ -18,7 +18,8 @@ from tests.reviews.helpers import (
     review,
 )
 
-PLAN_FIELDS = {"intake", "disposition", "urgency", "service", "decided_by", "advice"}
+PLAN_FIELDS = {"intake", "disposition", "urgency", "service", "decided_by", "ruleset_version",
+               "advice"}  # fmt: skip
 SAFETY_NET = {"safety_net_emergency", "safety_net_review"}
 # SPEC §6, in its order.
 SPEC_ORDER = [

@@ -133,6 +133,16 @@ class AdviceSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class WatchForSerializer(serializers.Serializer):
+    finding = serializers.CharField(help_text="The answer field, such as `saddle_numbness`.")
+    urgency = serializers.ChoiceField(
+        v.URGENCIES,
+        help_text="The urgency the decision would have with this finding (always "
+        "higher than the decision's).",
+    )
+    text = serializers.CharField(help_text="For the patient: what to look for and what to do.")
+
+
 class DecisionSerializer(serializers.Serializer):
     """The triage decision (SPEC §1), as the engine computed it."""
 
@@ -145,7 +155,13 @@ class DecisionSerializer(serializers.Serializer):
     reasons = ReasonSerializer(many=True, help_text="Every rule that fired, in rule order.")
     advice = AdviceSerializer(many=True)
     age = serializers.IntegerField(help_text="Whole years on the intake date.")
-    ruleset_version = serializers.CharField()
+    ruleset_version = serializers.CharField(help_text="The version it was decided under.")
+    watch_for = WatchForSerializer(
+        many=True,
+        required=False,
+        help_text="From ruleset 2026.2 on (absent before): the findings the patient does not "
+        "have now that would raise the urgency, emergency first; empty for an emergency.",
+    )
 
 
 @extend_schema_field(DecisionSerializer)
@@ -280,6 +296,14 @@ class CarePlanSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(v.URGENCIES)
     service = serializers.ChoiceField(v.SERVICES)
     decided_by = serializers.ChoiceField(("assessment", "review"))
+    ruleset_version = serializers.CharField(help_text="The version the intake was decided under.")
+    watch_for = WatchForSerializer(
+        many=True,
+        required=False,
+        help_text="Come back at once if: the decision's `watch_for` (from ruleset 2026.2 on; "
+        "absent before), less any entry a clinician's review has made no higher than its own "
+        "urgency.",
+    )
     advice = AdviceSerializer(many=True)
 
 
@@ -324,6 +348,8 @@ class QuestionSerializer(serializers.Serializer):
 
 class QuestionnaireSerializer(serializers.Serializer):
     version = serializers.CharField()
-    ruleset_version = serializers.CharField()
+    ruleset_version = serializers.CharField(
+        allow_null=True, help_text="The version your branch's intakes are decided under now."
+    )
     patient = QuestionSerializer(many=True)
     answers = QuestionSerializer(many=True)

@@ -2,10 +2,11 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from clinic.api.print_links import TOKEN
-from triage.api import views
+from triage.api import ruleset_views, views
 
 router = SimpleRouter()
 router.register("intakes", views.IntakeViewSet, basename="intake")
+router.register("rulesets", ruleset_views.RulesetViewSet, basename="ruleset")
 
 urlpatterns = [
     path("questionnaire/", views.QuestionnaireView.as_view(), name="questionnaire"),

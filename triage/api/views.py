@@ -35,10 +35,17 @@ from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
 from clinic.models import CLINICAL_ROLES, PrintLink
 from clinic.printable import pdf_available, printable, wants_pdf
-from triage import selectors, services
+from triage import rulesets, selectors, services
 from triage.api import serializers as s
-from triage.decisions import SERVICE_WORDS, care_plan_advice, final_decision
-from triage.engine import RULES, RULESET_VERSION
+from triage.api.ruleset_serializers import BranchQuerySerializer, RulesetQuerySerializer
+from triage.api.ruleset_views import caller_branch_ids, caller_version, rule_table
+from triage.decisions import (
+    SERVICE_WORDS,
+    care_plan_advice,
+    care_plan_watch_for,
+    final_decision,
+)
+from triage.engine import ruleset
 from triage.filtersets import IntakeFilterSet
 from triage.models import Intake, Patient, Review
 from triage.questionnaire import questionnaire
@@ -48,44 +55,59 @@ class QuestionnaireView(StrictQueryMixin, APIView):
     @extend_schema(
         summary="The intake questionnaire",
         description="Every item with its type, allowed values and patient-facing words, so a "
-        "reception system can render the form without hard-coding it.",
+        "reception system can render the form without hard-coding it. `ruleset_version` is the "
+        "version your branch's intakes are decided under now (null if you work in several "
+        "branches that run different ones).",
         responses={200: s.QuestionnaireSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        return Response(questionnaire())
-
-
-_RULE_TABLE = {
-    "ruleset_version": RULESET_VERSION,
-    "rules": [rule.as_dict() for rule in RULES],
-}
+        versions = rulesets.versions_in_use(branch_ids=request.user.branch_ids)
+        version = versions.pop() if len(versions) == 1 else None
+        return Response({**questionnaire(), "ruleset_version": version})
 
 
 class RuleTableView(StrictQueryMixin, APIView):
+    query_serializer_class = BranchQuerySerializer
+
     @extend_schema(
-        summary="The triage rule table",
-        description="The rules the engine runs, in evaluation order: id, condition in words, "
-        "outcome and source. Served from the engine's own data.",
+        summary="The rule table your branch runs",
+        description="The rules of your branch's active ruleset version (or that of the branch "
+        "`branch` names), in evaluation order: id, condition in words, outcome and source. "
+        "Served from the engine's own data; any version's table is at "
+        "`/api/v1/rulesets/{version}/rules/`.",
         responses={200: s.RuleTableSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        return Response(_RULE_TABLE)
+        query = BranchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        branch_ids = caller_branch_ids(request.user, query.validated_data.get("branch"))
+        version = caller_version(branch_ids=branch_ids, field="branch")
+        return Response(rule_table(ruleset(version)))
 
 
 class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
     audit_actions = {"post": "triage.evaluate"}
+    query_serializer_class = RulesetQuerySerializer
 
     @extend_schema(
         summary="Preview a decision without storing anything",
+        description="Under your branch's active ruleset version, or under any version the "
+        "engine holds with `?ruleset=` (what-if).",
         request=s.EvaluateInputSerializer,
         responses={200: s.DecisionSerializer, **error_responses(*WRITE_ERRORS)},
     )
     def post(self, request: Request) -> Response:
+        query = RulesetQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         data = s.EvaluateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        version = query.validated_data.get("ruleset") or caller_version(
+            branch_ids=request.user.branch_ids, field="ruleset"
+        )
         decision = services.triage_evaluate(
             date_of_birth=data.validated_data["patient"]["date_of_birth"],
             answers=data.validated_data["answers"],
+            ruleset=version,
         )
         return Response(decision.as_dict())
 
@@ -294,14 +316,19 @@ class CarePlanLinkView(PrintLinkOpenView):
 
 def _care_plan(intake: Intake) -> dict:
     final = final_decision(intake)
-    return {
+    plan = {
         "intake": intake.id,
         "disposition": final.outcome.disposition,
         "urgency": final.outcome.urgency,
         "service": final.outcome.service,
         "decided_by": final.decided_by,
+        "ruleset_version": intake.assessment.ruleset_version,
         "advice": [item.as_dict() for item in care_plan_advice(intake)],
     }
+    watch_for = care_plan_watch_for(intake)
+    if watch_for is not None:  # a version with watch_for (2026.2 on)
+        plan["watch_for"] = watch_for
+    return plan
 
 
 class PatientHistoryViewSet(ClinicViewSet):
