@@ -279,6 +279,7 @@ SPECTACULAR_SETTINGS = {
         "ReferredServiceEnum": "referrals.models.REFERRED_SERVICES",
         "ReferralStatusEnum": "referrals.workflow.STATUSES",
         "StaffRoleEnum": "clinic.models.StaffRole.Role",
+        "OutcomePairEnum": "triage.api.ruleset_serializers.OUTCOME_PAIRS",
     },
 }
 

@@ -5,8 +5,9 @@ from clinic.api.filters import (
     time_window_filters,
     true_false_filter,
 )
+from triage.engine import RULESETS
 from triage.engine import vocabulary as v
-from triage.models import Intake
+from triage.models import Intake, RulesetActivation
 
 
 class IntakeFilterSet(django_filters.FilterSet):
@@ -24,4 +25,15 @@ class IntakeFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Intake
+        fields: list[str] = []
+
+
+class RulesetActivationFilterSet(django_filters.FilterSet):
+    branch = django_filters.CharFilter(
+        field_name="branch__slug", help_text="One of your branches, by slug."
+    )
+    version = choice_filter("version", tuple(RULESETS))
+
+    class Meta:
+        model = RulesetActivation
         fields: list[str] = []

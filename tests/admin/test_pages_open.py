@@ -30,6 +30,7 @@ def admin_client_with_data(client, api):
         "/admin/clinic/staffrole/",
         "/admin/clinic/event/",
         "/admin/clinic/auditevent/",
+        "/admin/triage/rulesetactivation/",
     ],
 )
 def test_admin_list_pages_open(admin_client_with_data, url):

@@ -41,6 +41,8 @@ OPERATIONS = [
     ("/api/v1/auth/tokens/current/", "delete", READ | {"204"}),
     ("/api/v1/rulesets/", "get", READ | {"200"}),
     ("/api/v1/rulesets/{version}/rules/", "get", READ | {"200", "404"}),
+    ("/api/v1/rulesets/{version}/activations/", "post", WRITE | {"201", "404", "409"}),
+    ("/api/v1/rulesets/activations/", "get", READ | {"200", "400"}),
 ]
 
 

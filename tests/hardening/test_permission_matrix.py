@@ -21,6 +21,7 @@ from clinic.services import api_key_create
 from referrals.models import Referral, ReferralHistory
 from tests.api.helpers import error_fields, post_json
 from tests.conftest import intake_body, key_client, staff_client
+from tests.rulesets.helpers import finished_replay
 from triage.models import Assessment, Intake, Patient, Review, RulesetActivation
 
 ROLES = ("anonymous", "reception_key", "reception", "clinician", "clinic_admin",
@@ -167,6 +168,23 @@ def admins_only(status: int, *, superuser: int | None = None, other: int = 404) 
     return expect
 
 
+def roles_only(status: int, roles: tuple[str, ...]) -> Expect:
+    """Only `roles` of the branch (and superusers, who act as clinic admins): 403 for everyone
+    else signed in."""
+
+    def expect(role: str, scope: str | None) -> int:
+        if role == "anonymous":
+            return 401
+        return status if role in (*roles, "superuser") else 403
+
+    return expect
+
+
+def activation_expect(role: str, scope: str | None) -> int:
+    """Safety officers only; a superuser acts as a clinic admin, who may not activate."""
+    return {"anonymous": 401, "safety_officer": 201}.get(role, 403)
+
+
 def intake_create_expect(role: str, scope: str | None) -> int:
     return {"anonymous": 401, "superuser": 400}.get(role, 201)
 
@@ -254,6 +272,19 @@ def check_rotate(world: World, role: str, scope: str | None, response) -> None:
         assert new.branch_id == records.branch.pk
 
 
+def check_activation_list(world: World, role: str, scope: str | None, response) -> None:
+    if response.status_code == 200:
+        branches = {item["branch"] for item in response.json()["results"]}
+        _sees(role, world.north.branch.slug, world.south.branch.slug, branches)
+
+
+def check_activation(world: World, role: str, scope: str | None, response) -> None:
+    activated = RulesetActivation.objects.filter(version="2026.2", activated_by__isnull=False)
+    assert activated.exists() is (response.status_code == 201)
+    if response.status_code == 201:
+        assert activated.get().branch_id == world.north.branch.pk
+
+
 def check_token_request(world: World, role: str, scope: str | None, response) -> None:
     assert error_fields(response) == {"password"}
 
@@ -277,6 +308,14 @@ def _new_intake(world: World) -> dict:
 
 def _evaluate(world: World) -> dict:
     return intake_body(external_id="MTX-EVAL", **OPENS_A_REFERRAL)
+
+
+def _activation(world: World) -> dict:
+    """A replay of north, finished, with nothing to acknowledge (a Replay row as the replay
+    worker leaves one: tests/rulesets/helpers.py), started by another person."""
+    unchanged = ("medical_referral/emergency", "medical_referral/emergency", 1)  # MTX-north
+    replay = finished_replay("north", matrix=[unchanged])
+    return {"replay": str(replay.id)}
 
 
 V1 = "/api/v1"
@@ -344,6 +383,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     (f"{V1}/staff-roles/{{id}}/", "delete"): Operation(admins_only(204), target="staff_role"),
     (f"{V1}/rulesets/", "get"): Operation(signed_in(200)),
     (f"{V1}/rulesets/{{version}}/rules/", "get"): Operation(signed_in(200)),
+    (f"{V1}/rulesets/{{version}}/activations/", "post"): Operation(
+        activation_expect, body=_activation, check=check_activation
+    ),
+    (f"{V1}/rulesets/activations/", "get"): Operation(
+        roles_only(200, ("clinician", "clinic_admin", "safety_officer")),
+        check=check_activation_list,
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from clinic.models import Event
 from tests.reviews.helpers import EVENTS, URGENT_GP, create_intake, review, transition
+from tests.rulesets.helpers import activate, finished_replay, officer
 
 MARKER = "ZZ-SECRET-VALUE-123"
 # Every type of event there is (the model declares them): the feed writes each, and may be
@@ -29,11 +30,14 @@ def codes_by_field(response) -> dict[str, str]:
 
 def busy_branch(api, clinician) -> None:
     """Events of every type, interleaved: two intakes with referrals, a review that amends
-    one, transitions."""
+    one, a safety officer activating ruleset 2026.2, transitions."""
     first = create_intake(api, "MRN-C1", **URGENT_GP)
     second = create_intake(api, "MRN-C2", **URGENT_GP)
     transition(api, first["referral"]["id"], "sent")
     review(clinician, second["id"], "medical_referral", "urgent", "rheumatology")
+    # A replay as the replay worker leaves one (tests/rulesets/helpers.py), with nothing to
+    # acknowledge.
+    assert activate(officer("so.feed"), "2026.2", finished_replay("north")).status_code == 201
     create_intake(api, "MRN-C3")
     transition(api, second["referral"]["id"], "sent")
 

@@ -1,7 +1,8 @@
-"""The admin for triage: intakes read as a clinician reads them, the review action, and
-patients. Importing the package registers both."""
+"""The admin for triage: intakes read as a clinician reads them, the review action, patients,
+and ruleset activations. Importing the package registers them."""
 
 from triage.admin.intakes import IntakeAdmin
 from triage.admin.patients import PatientAdmin
+from triage.admin.rulesets import RulesetActivationAdmin
 
-__all__ = ["IntakeAdmin", "PatientAdmin"]
+__all__ = ["IntakeAdmin", "PatientAdmin", "RulesetActivationAdmin"]

@@ -1,9 +1,23 @@
 """What the ruleset endpoints take and answer (triage.api.ruleset_views)."""
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clinic.api.fields import StrictChoiceField
+from clinic.api.fields import StrictChoiceField, StrictSerializer
 from triage.engine import RULESETS
+from triage.engine import vocabulary as v
+from triage.models import RulesetActivation
+
+# An outcome pair as replays and acknowledgements write it: "<disposition>/<urgency>". Only a
+# medical referral is ever urgent or an emergency (SPEC §1).
+OUTCOME_PAIRS = tuple(
+    f"{disposition}/{urgency}"
+    for disposition in v.DISPOSITIONS
+    for urgency in v.URGENCIES
+    if disposition == "medical_referral" or urgency == "routine"
+)
 
 
 class BranchQuerySerializer(serializers.Serializer):
@@ -57,3 +71,81 @@ class RulesetSerializer(serializers.Serializer):
     pending = PendingActivationSerializer(
         allow_null=True, help_text="An activation of this version waiting for its time."
     )
+
+
+def _acknowledgement_fields(*, strict: bool) -> dict[str, serializers.Field]:
+    # `from` is a Python keyword: the fields are given as a mapping.
+    pair: Any = StrictChoiceField if strict else serializers.ChoiceField
+    return {
+        "from": pair(OUTCOME_PAIRS, help_text="The stored decision: disposition/urgency."),
+        "to": pair(OUTCOME_PAIRS, help_text="The candidate's decision, lower than `from`."),
+        "rationale": serializers.CharField(
+            max_length=4000,
+            allow_blank=True,  # blank is accepted here and refused as no acknowledgement (409)
+            help_text="Why this under-triage is acceptable: kept with the activation.",
+        ),
+    }
+
+
+AcknowledgementInputSerializer = type(
+    "AcknowledgementInput", (StrictSerializer,), _acknowledgement_fields(strict=True)
+)
+AcknowledgementSerializer = type(
+    "Acknowledgement", (serializers.Serializer,), _acknowledgement_fields(strict=False)
+)
+
+
+class ActivationInputSerializer(StrictSerializer):
+    effective_from = serializers.DateTimeField(
+        required=False, help_text="Now or later; default now."
+    )
+    replay = serializers.UUIDField(
+        help_text="A finished replay of this version on your branch, started by someone else."
+    )
+    acknowledgements = AcknowledgementInputSerializer(
+        many=True,
+        required=False,
+        help_text="One per under-triage class of the replay (each from → to pair whose `to` "
+        "is lower), each with its rationale.",
+    )
+
+    def validate_acknowledgements(self, value: list[dict]) -> list[dict]:
+        pairs = [(ack["from"], ack["to"]) for ack in value]
+        if len(set(pairs)) != len(pairs):
+            raise serializers.ValidationError(
+                "Each from → to pair may be acknowledged once.", code="duplicate"
+            )
+        return value
+
+
+class ActivationSerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    activated_by = serializers.CharField(
+        source="activated_by.get_username",
+        allow_null=True,
+        read_only=True,
+        help_text="The safety officer; null for the system's first activation of a branch.",
+    )
+    replay = serializers.UUIDField(source="replay_id", allow_null=True, read_only=True)
+    acknowledgements = AcknowledgementSerializer(many=True, read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text="`active` (in effect now), `pending` (waiting for `effective_from`) or "
+        "`superseded`."
+    )
+
+    class Meta:
+        model = RulesetActivation
+        fields = ["id", "branch", "version", "effective_from", "status", "activated_by", "replay",
+                  "acknowledgements", "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(("active", "pending", "superseded")))
+    def get_status(self, activation: RulesetActivation) -> str:
+        # The view passes each branch's active activation in the context.
+        in_effect = self.context.get("active_ids", set())
+        if activation.id in in_effect:
+            return "active"
+        now = self.context.get("now")
+        if now is not None and activation.effective_from > now:
+            return "pending"
+        return "superseded"

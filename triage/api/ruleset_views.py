@@ -1,22 +1,25 @@
-"""Ruleset versions side by side, and which one decides the caller's branch (issue 13): views
-authenticate, validate, call one service or selector, and serialize."""
+"""Ruleset versions side by side, which one decides the caller's branch, and activating another
+(issue 13): views authenticate, validate, call one service or selector, and serialize."""
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic.api.schema import READ_ERRORS, error_responses
+from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses, list_schema
 from clinic.api.viewsets import ClinicViewSet
 from clinic.callers import Caller
-from clinic.models import Branch
+from clinic.models import RULESET_ROLES, Branch, StaffRole
 from triage import rulesets
 from triage.api import ruleset_serializers as s
 from triage.api.serializers import RuleTableSerializer
 from triage.engine import RULESETS, Ruleset, UnknownRuleset, ruleset
+from triage.filtersets import RulesetActivationFilterSet
 from triage.models import RulesetActivation
 
 # A version as the engine numbers them (2026.1): anything else in its place is a 404.
@@ -82,6 +85,10 @@ class RulesetViewSet(ClinicViewSet):
     queryset_model = RulesetActivation
     lookup_field = "version"
     lookup_value_regex = VERSION_PATH
+    required_roles = {"activate": (StaffRole.Role.SAFETY_OFFICER,)}
+    role_message = "Only a safety officer of the branch may activate a ruleset version."
+    audit_object_type = "ruleset_activation"
+    audit_actions = {"activate": "ruleset.activate"}
 
     def get_query_serializer_class(self):
         return s.BranchQuerySerializer if self.action == "list" else None
@@ -116,3 +123,62 @@ class RulesetViewSet(ClinicViewSet):
     @action(detail=True, methods=["get"])
     def rules(self, request: Request, version: str) -> Response:
         return Response(rule_table(held(version)))
+
+    @extend_schema(
+        summary="Make this version your branch's active one (safety officers only)",
+        description="From `effective_from` (now or later; default now). Refused with 409, "
+        "each error naming what is missing, unless: `replay` is a replay of this version on "
+        "your branch, done within the last 7 days, covering every intake of the last 90 days "
+        "(its window starts 90 days ago or earlier and ends now or later, and no intake came "
+        "in after it started); every under-triage class of its matrix has an acknowledgement "
+        "with a rationale; you did not start the replay yourself (four eyes); no other "
+        "activation of the branch is waiting; and the version is not already active.",
+        parameters=[_VERSION],
+        request=s.ActivationInputSerializer,
+        responses={201: s.ActivationSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="activations")
+    def activate(self, request: Request, version: str) -> Response:
+        held(version)
+        data = s.ActivationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        activation = rulesets.ruleset_activate(
+            caller=self.caller,
+            version=version,
+            replay_id=data.validated_data["replay"],
+            acknowledgements=data.validated_data.get("acknowledgements", []),
+            effective_from=data.validated_data.get("effective_from"),
+        )
+        context = _status_context([activation.branch_id])
+        body = s.ActivationSerializer(activation, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+def _status_context(branch_ids: tuple[int, ...] | list[int]) -> dict[str, Any]:
+    """What ActivationSerializer needs to tell active from pending and superseded."""
+    now = timezone.now()
+    branches = rulesets.branch_rulesets(branch_ids=branch_ids, now=now).values()
+    return {"now": now, "active_ids": {b.active.id for b in branches if b.active is not None}}
+
+
+@extend_schema(tags=["rulesets"])
+@extend_schema_view(
+    list=list_schema("Your branches' ruleset activations, latest first", s.ActivationSerializer)
+)
+class RulesetActivationViewSet(ClinicViewSet, mixins.ListModelMixin):
+    serializer_class = s.ActivationSerializer
+    queryset_model = RulesetActivation
+    filterset_class = RulesetActivationFilterSet
+    required_roles = {"*": RULESET_ROLES}
+    role_message = (
+        "Only clinicians, safety officers and clinic admins of the branch may read activations."
+    )
+
+    def get_scoped_queryset(self):
+        return rulesets.activation_list(caller=self.caller)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        return {**context, **_status_context(self.caller.branch_ids_as(RULESET_ROLES))}

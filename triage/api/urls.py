@@ -6,6 +6,9 @@ from triage.api import ruleset_views, views
 
 router = SimpleRouter()
 router.register("intakes", views.IntakeViewSet, basename="intake")
+router.register(
+    "rulesets/activations", ruleset_views.RulesetActivationViewSet, basename="ruleset-activation"
+)
 router.register("rulesets", ruleset_views.RulesetViewSet, basename="ruleset")
 
 urlpatterns = [
