@@ -22,6 +22,7 @@ from referrals.worklist import (
     Worklist,
     worklist,
 )
+from triage.rulesets import branch_rulesets
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 WORKLIST_PARTIAL = "admin/triage_worklist_live.html"
@@ -66,6 +67,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         days=PERIODS[period] - 1
     )
     data = dashboard(branch_ids=branch_ids, since=since, today=today)
+    rulesets = branch_rulesets(branch_ids=branch_ids)
     context = {
         **admin.site.each_context(request),
         **worklist_context,
@@ -78,6 +80,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "Decisions per day by disposition", data.days, data.decisions_by_day
         ),
         "pipeline_chart": horizontal_bars("Referrals by status", data.pipeline),
+        # Each branch shown: the ruleset version deciding its intakes, and any waiting.
+        "rulesets": [(branch, rulesets[branch.id]) for branch in branches if branch.id in rulesets],
     }
     _audit_shown(request, caller, rows, branch_ids)
     return TemplateResponse(request, "admin/triage_dashboard.html", context)

@@ -1,11 +1,15 @@
 """The review dashboard: the worklist, the figures, branch scoping and a fixed query count."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tests.api.helpers import INTAKES, post_json
 from tests.conftest import intake_body, key_client, staff_client
+from tests.rulesets.helpers import activate, finished_replay, officer
 
 DASHBOARD = "/admin/dashboard/"
 
@@ -65,3 +69,21 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(api, north_clinic
         north_clinician_browser.get(DASHBOARD)
 
     assert len(small) == len(large)
+
+
+def test_the_dashboard_shows_each_branch_s_ruleset_and_any_pending_activation(
+    api, north_clinician_browser
+):
+    later = timezone.localtime() + timedelta(days=3)
+    # A replay as the replay worker leaves one (tests/rulesets/helpers.py).
+    response = activate(officer("so.dash"), "2026.2", finished_replay("north"),
+                        effective_from=later.isoformat())  # fmt: skip
+    assert response.status_code == 201, response.content
+
+    html = north_clinician_browser.get(DASHBOARD).content.decode()
+
+    rulesets = html[html.index('id="rulesets"') :]
+    assert "<td>North</td>" in rulesets
+    assert "2026.1, since" in rulesets
+    assert f"2026.2 from {later:%-d %b %Y, %H:%M}" in rulesets
+    assert "activated by so.dash" in rulesets

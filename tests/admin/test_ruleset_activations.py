@@ -3,7 +3,8 @@ safety officers, and only their branches'."""
 
 import pytest
 
-from tests.conftest import key_client, staff_client
+from tests.api.helpers import INTAKES, post_json
+from tests.conftest import intake_body, key_client, staff_client
 from tests.rulesets.helpers import UNDER, acknowledged, activate, finished_replay, officer
 from triage.models import RulesetActivation
 
@@ -59,3 +60,16 @@ def test_activations_cannot_be_added_changed_or_deleted_in_the_admin(activated):
     assert browser.post(f"{ACTIVATIONS}{activated.pk}/change/", {}).status_code == 403
     assert browser.post(f"{ACTIVATIONS}{activated.pk}/delete/", {"post": "yes"}).status_code == 403
     assert RulesetActivation.objects.filter(pk=activated.pk).exists()
+
+
+def test_an_intake_decided_under_2026_2_shows_what_the_patient_was_told_to_come_back_for(db):
+    desk = key_client("east", ruleset="2026.2")
+    response = post_json(desk, INTAKES, intake_body(external_id="WF-1", age=60,
+                                                    cancer_history="yes"))  # fmt: skip
+    browser = staff_client("dr.east", "east", "clinician")
+
+    page = browser.get(f"/admin/triage/intake/{response.json()['id']}/change/").content.decode()
+
+    assert "Told to come back at once if" in page
+    for entry in response.json()["assessment"]["watch_for"]:
+        assert entry["text"] in page
