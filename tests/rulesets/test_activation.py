@@ -8,7 +8,9 @@ The replays here are Replay rows made as the replay worker leaves a finished one
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from clinic.models import AuditEvent, Event
 from tests.api.helpers import INTAKES, post_json
@@ -187,6 +189,19 @@ def test_the_activation_is_audited(desk, so):
 
 
 # Who may ----------------------------------------------------------------------------------
+
+
+def test_a_clinic_admin_grants_the_safety_officer_role_like_any_other(desk):
+    admin = staff_client("admin.north", "north", "clinic_admin")
+
+    granted = post_json(admin, "/api/v1/staff-roles/", {"username": "new.so",
+                                                         "role": "safety_officer"})  # fmt: skip
+
+    assert granted.status_code == 201, granted.content
+    assert granted.json()["role"] == "safety_officer"
+    new_officer = APIClient()
+    new_officer.force_login(get_user_model().objects.get(username="new.so"))
+    assert _activated(new_officer)
 
 
 @pytest.mark.parametrize("role", ["clinician", "clinic_admin", "reception"])
