@@ -28,3 +28,14 @@ def test_readme_round_trip_gives_the_decision_it_describes(api):
         assert (decision["disposition"], decision["urgency"]) == ("physiotherapy", "routine")
         assert decision["service"] == "physiotherapy"
         assert [reason["rule_id"] for reason in decision["reasons"]] == ["S2"]
+
+
+def test_the_clinical_safety_doc_has_every_version_s_hazard_log_as_the_engine_holds_it():
+    from triage.engine import RULESETS
+
+    doc = (ROOT / "docs" / "clinical-safety.md").read_text()
+    for version, ruleset in RULESETS.items():
+        section = doc.split(f"### {version}\n", 1)[1].split("\n### ", 1)[0]
+        rows = [f"| {h.id} | {h.hazard} | {', '.join(h.controlled_by)} |" for h in ruleset.hazards]
+        table = [line for line in section.splitlines() if line.startswith("| H-")]
+        assert table == rows, version
