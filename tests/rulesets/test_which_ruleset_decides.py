@@ -202,3 +202,10 @@ def test_a_branch_that_is_not_the_caller_s_is_400(api, other_api):
 
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["branch"]
+
+
+def test_the_versions_list_is_one_plain_list_that_takes_no_page(api):
+    assert isinstance(api.get(RULESETS).json(), list)
+    response = api.get(RULESETS, {"page": "1"})
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["errors"]] == ["unknown_parameter"]

@@ -85,6 +85,7 @@ class RulesetViewSet(ClinicViewSet):
     queryset_model = RulesetActivation
     lookup_field = "version"
     lookup_value_regex = VERSION_PATH
+    pagination_class = None  # a handful of versions, every one always listed
     required_roles = {"activate": (StaffRole.Role.SAFETY_OFFICER,)}
     role_message = "Only a safety officer of the branch may activate a ruleset version."
     audit_object_type = "ruleset_activation"
