@@ -275,6 +275,15 @@ def ruleset_activate(
         acknowledgement_problems = _acknowledgement_problems(replay, acknowledgements)
         if acknowledgement_problems:
             problems["acknowledgements"] = acknowledgement_problems
+        fresh_until = (replay.finished_at or now) + REPLAY_FRESH_FOR
+        if now <= fresh_until < effective_from:  # (a stale replay is refused as such)
+            # The replay must still be fresh when the version takes over; and a switch far
+            # ahead (a mistyped year) would block every other activation until then.
+            problems["effective_from"] = [Problem(
+                f"Must be no later than {fresh_until.isoformat()}, 7 days after the replay "
+                "finished: the replay must still be fresh when the version takes over.",
+                "effective_from_too_late",
+            )]  # fmt: skip
         if problems:
             raise Conflict(
                 problems,

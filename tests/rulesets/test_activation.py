@@ -355,6 +355,16 @@ def test_refused_for_the_version_already_active(desk, so):
     assert _refused(response) == {"version": {"already_active"}}
 
 
+def test_refused_for_an_effective_from_after_the_replay_stops_being_fresh(desk, so):
+    replay = _replay()
+    too_late = replay.finished_at + timedelta(days=7, minutes=1)
+
+    response = activate(so, "2026.2", replay, acknowledgements=acknowledged(UNDER),
+                        effective_from=too_late.isoformat())  # fmt: skip
+
+    assert _refused(response) == {"effective_from": {"effective_from_too_late"}}
+
+
 def test_every_missing_condition_is_named_at_once(desk, so):
     replay = _replay(started_by="so.north", version="2026.1", status="failed")
 

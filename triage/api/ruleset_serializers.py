@@ -97,7 +97,8 @@ AcknowledgementSerializer = type(
 
 class ActivationInputSerializer(StrictSerializer):
     effective_from = serializers.DateTimeField(
-        required=False, help_text="Now or later; default now."
+        required=False,
+        help_text="Now or later (default now), and no later than 7 days after the replay finished.",
     )
     replay = serializers.UUIDField(
         help_text="A finished replay of this version on your branch, started by someone else."

@@ -133,7 +133,8 @@ class RulesetViewSet(ClinicViewSet):
         "(its window starts 90 days ago or earlier and ends now or later, and no intake came "
         "in after it started); every under-triage class of its matrix has an acknowledgement "
         "with a rationale; you did not start the replay yourself (four eyes); no other "
-        "activation of the branch is waiting; and the version is not already active.",
+        "activation of the branch is waiting; the version is not already active; and "
+        "`effective_from` is no later than 7 days after the replay finished.",
         parameters=[_VERSION],
         request=s.ActivationInputSerializer,
         responses={201: s.ActivationSerializer, **error_responses(*WRITE_ERRORS, 404, 409)},
