@@ -2,14 +2,14 @@
 
 from collections.abc import Iterable
 
-from triage.engine import RULESET_VERSION, RULESETS, Ruleset
+from triage.engine import RULESETS, Ruleset
 
-HEADER = f"""# Triage rules
+HEADER = """# Triage rules
 
 This file is generated from the engine's rulesets by `python manage.py rule_table` and a test
 fails if it drifts from the code. The engine holds every ruleset below side by side, and a
-decision names the version it was made under. The table of the default ruleset
-({RULESET_VERSION}) is served at `GET /api/v1/rules/`.
+decision names the version it was made under. `GET /api/v1/rules/` serves the table of the
+version a branch runs now, and `GET /api/v1/rulesets/{version}/rules/` that of any version.
 
 How a decision is made: every rule whose condition holds is listed in the decision's `reasons`,
 in the ruleset's order. The outcome is the highest disposition (`home_care` < `physiotherapy` <
