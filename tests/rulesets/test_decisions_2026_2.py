@@ -4,9 +4,9 @@ vignettes-2026.2.json, stored and evaluated, and `watch_for` in the care plan (p
 
 import pytest
 
-from tests.api.helpers import EVALUATE, INTAKES, post_json
+from tests.api.helpers import EVALUATE, INTAKES, post_json, vignette_body, vignette_outcome
 from tests.clinical_contract import vignettes
-from tests.conftest import date_of_birth_for_age, intake_body, key_client, staff_client
+from tests.conftest import intake_body, key_client, staff_client
 from tests.rulesets.test_which_ruleset_decides import CANCER_HISTORY
 
 VIGNETTES = vignettes("2026.2")
@@ -19,24 +19,9 @@ def desk(db):
     return key_client("east", ruleset="2026.2")
 
 
-def _body(vignette: dict) -> dict:
-    return {
-        "patient": {
-            "external_id": f"VIG-{vignette['id']}",
-            "date_of_birth": date_of_birth_for_age(vignette["age"]),
-            "sex": vignette["sex"],
-        },
-        "answers": vignette["answers"],
-    }
-
-
 def _outcome(decision: dict) -> dict:
     return {
-        "disposition": decision["disposition"],
-        "urgency": decision["urgency"],
-        "service": decision["service"],
-        "rules": [reason["rule_id"] for reason in decision["reasons"]],
-        "startback": decision["startback"],
+        **vignette_outcome(decision),
         "watch_for": [
             {"finding": entry["finding"], "urgency": entry["urgency"]}
             for entry in decision["watch_for"]
@@ -51,7 +36,7 @@ def test_every_2026_2_vignette_is_here():
 
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=[v["id"] for v in VIGNETTES])
 def test_a_stored_intake_on_a_2026_2_branch_gets_the_expected_decision(desk, vignette):
-    response = post_json(desk, INTAKES, _body(vignette))
+    response = post_json(desk, INTAKES, vignette_body(vignette))
 
     assert response.status_code == 201, response.json()
     assert response.json()["assessment"]["ruleset_version"] == "2026.2"
@@ -63,7 +48,7 @@ def test_a_stored_intake_on_a_2026_2_branch_gets_the_expected_decision(desk, vig
 @pytest.mark.parametrize("vignette", VIGNETTES, ids=[v["id"] for v in VIGNETTES])
 def test_an_evaluation_under_2026_2_gets_the_expected_decision(api, vignette):
     # `api` is a branch on 2026.1: the what-if asks for 2026.2 by name.
-    response = post_json(api, f"{EVALUATE}?ruleset=2026.2", _body(vignette))
+    response = post_json(api, f"{EVALUATE}?ruleset=2026.2", vignette_body(vignette))
 
     assert response.status_code == 200, response.json()
     assert response.json()["ruleset_version"] == "2026.2"
