@@ -101,6 +101,15 @@ def pdf_available() -> None:
     _weasyprint()
 
 
+def pdf_wanted(request: HttpRequest) -> bool:
+    """Whether to answer with the PDF (`wants_pdf`); raises Unavailable first when a PDF is
+    wanted but cannot be made on this server."""
+    pdf = wants_pdf(request)
+    if pdf:
+        pdf_available()
+    return pdf
+
+
 def _local_only_fetcher(weasyprint: Any) -> Any:
     class LocalOnly(weasyprint.URLFetcher):
         """Refuses every URL but `data:`: a PDF of patient data fetches nothing."""

@@ -57,14 +57,15 @@ class PrintLinkQuerySerializer(serializers.Serializer):
 
 
 def print_link_create_response(
-    request: Request, *, caller: Caller, purpose: str, object_id: Any, branch_id: int, route: str
+    request: Request, paper_of: Any, *, caller: Caller, purpose: str, route: str
 ) -> Response:
-    """Make a link for the page and answer 201 with its URL (built from `route`, a URL name
-    taking the token): the only time the token is ever shown."""
+    """Make a link for the page of `paper_of` (an intake or a referral: its id and branch) and
+    answer 201 with its URL (built from `route`, a URL name taking the token): the only time
+    the token is ever shown."""
     data = PrintLinkInputSerializer(data=request.data or {})
     data.is_valid(raise_exception=True)
     link, token = services.print_link_create(
-        caller=caller, purpose=purpose, object_id=object_id, branch_id=branch_id
+        caller=caller, purpose=purpose, object_id=paper_of.pk, branch_id=paper_of.branch_id
     )
     url = request.build_absolute_uri(reverse(route, kwargs={"token": token}))
     body = {"url": url, "pdf_url": f"{url}?format=pdf", "expires_at": link.expires_at,
@@ -106,6 +107,7 @@ class PrintLinkOpenView(StrictQueryMixin, APIView):
         """The page (or PDF) the link opens, and the id of the patient it is about."""
         raise NotImplementedError
 
+    @LINK_OPEN_SCHEMA
     def get(self, request: Request, token: str) -> HttpResponse:
         self.link: PrintLink | None = None
         self.patient_id: Any = None

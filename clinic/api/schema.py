@@ -7,6 +7,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
@@ -143,3 +144,13 @@ def list_schema(summary: str, serializer: type[serializers.Serializer]) -> Any:
         summary=summary,
         responses={200: serializer(many=True), **error_responses(400, *READ_ERRORS)},
     )
+
+
+def paper_responses() -> dict[Any, Any]:
+    """The responses of a printable page: the HTML page or, by `Accept`, its PDF; a 503 when
+    the server cannot make PDFs (clinic/printable.py)."""
+    return {
+        (200, "text/html"): OpenApiTypes.STR,
+        (200, "application/pdf"): OpenApiTypes.BINARY,
+        **error_responses(*READ_ERRORS, 404, 503),
+    }

@@ -15,7 +15,6 @@ from clinic.api import schema as api_schema
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.print_links import (
     LINK_CREATE_RESPONSES,
-    LINK_OPEN_SCHEMA,
     PrintLinkInputSerializer,
     PrintLinkOpenView,
     print_link_create_response,
@@ -23,7 +22,7 @@ from clinic.api.print_links import (
 from clinic.api.viewsets import ClinicViewSet
 from clinic.idempotency import idempotent
 from clinic.models import PrintLink
-from clinic.printable import pdf_available, printable, wants_pdf
+from clinic.printable import pdf_wanted, printable
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.filtersets import ReferralFilterSet
@@ -144,19 +143,12 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         description="`Accept: application/pdf` for the PDF of the same page; 503 when this "
         "server lacks WeasyPrint's system libraries (the page itself still works).",
         parameters=[_ID],
-        responses={
-            (200, "text/html"): OpenApiTypes.STR,
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            **api_schema.error_responses(*api_schema.READ_ERRORS, 404, 503),
-        },
+        responses=api_schema.paper_responses(),
     )
     @action(detail=True, methods=["get"], content_negotiation_class=PrintablePageNegotiation)
     def letter(self, request: Request, pk=None) -> HttpResponse:
-        referral = self.get_object()
-        pdf = wants_pdf(request)
-        if pdf:
-            pdf_available()
-        return letter_paper(referral, pdf=pdf)
+        referral = self.get_object()  # a 404 comes before a 503
+        return letter_paper(referral, pdf=pdf_wanted(request))
 
     @extend_schema(
         summary="A signed link to the printable referral letter",
@@ -172,13 +164,9 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
     @action(detail=True, methods=["post"], url_path="letter/links")
     def letter_links(self, request: Request, pk=None) -> Response:
         referral = self.get_object()  # whoever may read the letter may hand it over
+        purpose = PrintLink.Purpose.LETTER
         return print_link_create_response(
-            request,
-            caller=self.caller,
-            purpose=PrintLink.Purpose.LETTER,
-            object_id=referral.pk,
-            branch_id=referral.branch_id,
-            route="letter-link",
+            request, referral, caller=self.caller, purpose=purpose, route="letter-link"
         )
 
 
@@ -192,10 +180,6 @@ class LetterLinkView(PrintLinkOpenView):
     purpose = PrintLink.Purpose.LETTER
     audit_action = "referral.letter_link_open"
     audit_object_type = "referral"
-
-    @LINK_OPEN_SCHEMA
-    def get(self, request: Request, token: str) -> HttpResponse:
-        return super().get(request, token)
 
     def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
         referral = (

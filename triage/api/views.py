@@ -16,7 +16,6 @@ from clinic.api import paths
 from clinic.api.negotiation import PrintablePageNegotiation
 from clinic.api.print_links import (
     LINK_CREATE_RESPONSES,
-    LINK_OPEN_SCHEMA,
     PrintLinkInputSerializer,
     PrintLinkOpenView,
     print_link_create_response,
@@ -29,12 +28,13 @@ from clinic.api.schema import (
     WRITE_ERRORS,
     error_responses,
     list_schema,
+    paper_responses,
 )
 from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin
 from clinic.idempotency import idempotent
 from clinic.models import CLINICAL_ROLES, PrintLink
-from clinic.printable import pdf_available, printable, wants_pdf
+from clinic.printable import pdf_wanted, printable
 from triage import rulesets, selectors, services
 from triage.api import serializers as s
 from triage.api.ruleset_serializers import BranchQuerySerializer, RulesetQuerySerializer
@@ -238,11 +238,7 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         summary="The care plan as a printable page, or a PDF of it",
         description="`Accept: application/pdf` for the PDF of the same page; 503 when this "
         "server lacks WeasyPrint's system libraries (the page itself still works).",
-        responses={
-            (200, "text/html"): OpenApiTypes.STR,
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            **error_responses(*READ_ERRORS, 404, 503),
-        },
+        responses=paper_responses(),
     )
     @action(
         detail=True,
@@ -251,11 +247,8 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         content_negotiation_class=PrintablePageNegotiation,
     )
     def care_plan_print(self, request: Request, pk=None) -> HttpResponse:
-        intake = self.get_object()
-        pdf = wants_pdf(request)
-        if pdf:
-            pdf_available()
-        return care_plan_paper(intake, pdf=pdf)
+        intake = self.get_object()  # a 404 comes before a 503
+        return care_plan_paper(intake, pdf=pdf_wanted(request))
 
     @extend_schema(
         summary="A signed link to the printable care plan",
@@ -267,13 +260,9 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     @action(detail=True, methods=["post"], url_path="care-plan/links")
     def care_plan_links(self, request: Request, pk=None) -> Response:
         intake = self.get_object()  # whoever may read the care plan may hand it over
+        purpose = PrintLink.Purpose.CARE_PLAN
         return print_link_create_response(
-            request,
-            caller=self.caller,
-            purpose=PrintLink.Purpose.CARE_PLAN,
-            object_id=intake.pk,
-            branch_id=intake.branch_id,
-            route="care-plan-link",
+            request, intake, caller=self.caller, purpose=purpose, route="care-plan-link"
         )
 
 
@@ -295,10 +284,6 @@ class CarePlanLinkView(PrintLinkOpenView):
     purpose = PrintLink.Purpose.CARE_PLAN
     audit_action = "care_plan.link_open"
     audit_object_type = "intake"
-
-    @LINK_OPEN_SCHEMA
-    def get(self, request: Request, token: str) -> HttpResponse:
-        return super().get(request, token)
 
     def draw(self, link: PrintLink, *, pdf: bool) -> tuple[HttpResponse, object]:
         intake = (
