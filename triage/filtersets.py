@@ -7,7 +7,7 @@ from clinic.api.filters import (
 )
 from triage.engine import RULESETS
 from triage.engine import vocabulary as v
-from triage.models import Intake, RulesetActivation
+from triage.models import Intake, ReplayChange, RulesetActivation
 
 
 class IntakeFilterSet(django_filters.FilterSet):
@@ -36,4 +36,12 @@ class RulesetActivationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = RulesetActivation
+        fields: list[str] = []
+
+
+class ReplayChangeFilterSet(django_filters.FilterSet):
+    kind = choice_filter("kind", tuple(ReplayChange.Kind.values))
+
+    class Meta:
+        model = ReplayChange
         fields: list[str] = []

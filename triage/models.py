@@ -172,9 +172,9 @@ class Review(WriteOnceModel):
 
 class Replay(models.Model):
     """A candidate ruleset re-deciding a branch's stored intakes, compared with their stored
-    decisions. Run by the background worker in chunks; each chunk's changes, counts and
-    position are written in one transaction, so a worker that restarts resumes after the last
-    chunk it finished, and `done` is set only when every intake has been read."""
+    decisions. The window is cut into parts (ReplayPart) that background workers run, each in
+    one transaction; `done` is set, with the summary, by the transaction that finishes the last
+    part, so a summary is never shown for a replay half done."""
 
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
@@ -193,13 +193,12 @@ class Replay(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(help_text="When a worker last finished a chunk.")
+    heartbeat_at = models.DateTimeField(help_text="When a worker last finished a part.")
     total = models.PositiveIntegerField(default=0, help_text="Intakes in the window.")
     processed = models.PositiveIntegerField(default=0)
-    # Where the next chunk starts: the last intake read, in (submitted_at, id) order.
-    cursor_submitted_at = models.DateTimeField(null=True, blank=True)
-    cursor_id = models.UUIDField(null=True, blank=True)
-    counts = models.JSONField(default=dict, help_text="The summary's counts so far.")
+    planned = models.BooleanField(
+        default=False, help_text="Whether the window has been cut into parts."
+    )
     summary = models.JSONField(null=True, blank=True, help_text="Set once, when done.")
 
     class Meta:
@@ -211,6 +210,29 @@ class Replay(models.Model):
 
     def __str__(self) -> str:
         return f"Replay of {self.version} ({self.status})"
+
+
+class ReplayPart(models.Model):
+    """One stretch of a replay's window, in (submitted_at, intake id) order: from `first_*`
+    (inclusive; none: the window's start) to the next part's first (exclusive; the last part:
+    the window's end). A worker runs a part whole, in one transaction, and records its counts;
+    a part run twice (a worker restarted) finds itself done and stops."""
+
+    replay = models.ForeignKey(Replay, on_delete=models.CASCADE, related_name="parts")
+    number = models.PositiveIntegerField()
+    first_submitted_at = models.DateTimeField(null=True, blank=True)
+    first_intake = models.UUIDField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict, help_text="This part's share of the summary.")
+
+    class Meta:
+        ordering = ["replay", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["replay", "number"], name="replay_part_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.number} of {self.replay_id}"
 
 
 class ReplayChange(models.Model):

@@ -123,7 +123,7 @@ def activation_list(*, caller: Caller) -> QuerySet[RulesetActivation]:
 # The outcome order of SPEC §1 ---------------------------------------------------------------
 
 
-def _outcome_rank(pair: str) -> tuple[int, int]:
+def outcome_rank(pair: str) -> tuple[int, int]:
     """An outcome pair such as `medical_referral/urgent` as (disposition rank, urgency rank):
     compared as a tuple, disposition first, then urgency (SPEC §1)."""
     disposition, urgency = pair.split("/")
@@ -135,7 +135,7 @@ def under_triage_classes(matrix: Iterable[Mapping[str, Any]]) -> list[tuple[str,
     in the matrix's order."""
     seen: dict[tuple[str, str], int] = {}
     for row in matrix:
-        if _outcome_rank(row["to"]) < _outcome_rank(row["from"]):
+        if outcome_rank(row["to"]) < outcome_rank(row["from"]):
             key = (row["from"], row["to"])
             seen[key] = seen.get(key, 0) + row["count"]
     return [(before, after, count) for (before, after), count in seen.items()]

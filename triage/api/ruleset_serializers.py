@@ -8,7 +8,8 @@ from rest_framework import serializers
 from clinic.api.fields import StrictChoiceField, StrictSerializer
 from triage.engine import RULESETS
 from triage.engine import vocabulary as v
-from triage.models import RulesetActivation
+from triage.models import Replay, ReplayChange, RulesetActivation
+from triage.replays import progress
 
 # An outcome pair as replays and acknowledgements write it: "<disposition>/<urgency>". Only a
 # medical referral is ever urgent or an emergency (SPEC §1).
@@ -150,3 +151,107 @@ class ActivationSerializer(serializers.ModelSerializer):
         if now is not None and activation.effective_from > now:
             return "pending"
         return "superseded"
+
+
+# Replays ----------------------------------------------------------------------------------
+
+
+class ReplayInputSerializer(StrictSerializer):
+    branch = serializers.SlugField(
+        required=False,
+        help_text="One of your branches, by slug; needed only if you work in several.",
+    )
+    submitted_after = serializers.DateTimeField(
+        required=False,
+        help_text="Replay only intakes submitted at or after this time (default: the first).",
+    )
+    submitted_before = serializers.DateTimeField(
+        required=False,
+        help_text="Replay only intakes submitted before this time (default: when the replay "
+        "starts). An activation needs a replay covering the last 90 days up to now.",
+    )
+
+
+class MatrixRowSerializer(serializers.Serializer):
+    # `from` is a Python keyword: declared through the mapping below.
+    count = serializers.IntegerField(min_value=0)
+
+
+MatrixRowSerializer._declared_fields = {
+    "from": serializers.ChoiceField(OUTCOME_PAIRS, help_text="The stored decision."),
+    "to": serializers.ChoiceField(OUTCOME_PAIRS, help_text="The candidate's decision."),
+    **MatrixRowSerializer._declared_fields,
+}
+
+
+class ReplaySummarySerializer(serializers.Serializer):
+    intakes = serializers.IntegerField(help_text="Intakes re-decided.")
+    changed = serializers.IntegerField(
+        help_text="Intakes whose disposition, urgency, service or imaging differ."
+    )
+    under_triaged = serializers.IntegerField(
+        help_text="Changed to a lower disposition-then-urgency (SPEC §1's order)."
+    )
+    over_triaged = serializers.IntegerField(help_text="Changed to a higher one.")
+    service_only = serializers.IntegerField(
+        help_text="Same disposition and urgency, another service or imaging."
+    )
+    rules_only = serializers.IntegerField(
+        help_text="Same outcome, but other rules behind it (not counted in `changed`)."
+    )
+    matrix = MatrixRowSerializer(
+        many=True, help_text="Counts by stored → candidate decision, every pair seen."
+    )
+
+
+class ReplayProgressSerializer(serializers.Serializer):
+    processed = serializers.IntegerField(help_text="Intakes re-decided so far.")
+    total = serializers.IntegerField(help_text="Intakes in the window (0 until counted).")
+    fraction = serializers.FloatField(help_text="0 to 1; 1 only when done.")
+
+
+class ReplaySerializer(serializers.ModelSerializer):
+    branch = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    started_by = serializers.CharField(
+        source="actor", read_only=True, help_text="Who started it, as the audit trail names them."
+    )
+    progress = serializers.SerializerMethodField()
+    summary = ReplaySummarySerializer(
+        allow_null=True, read_only=True, help_text="Set when `status` is `done`, never before."
+    )
+
+    class Meta:
+        model = Replay
+        fields = ["id", "branch", "version", "status", "submitted_after", "submitted_before",
+                  "started_by", "created_at", "finished_at", "progress", "summary"]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(ReplayProgressSerializer)
+    def get_progress(self, replay: Replay) -> dict[str, Any]:
+        return {"processed": replay.processed, "total": replay.total,
+                "fraction": round(progress(replay), 4)}  # fmt: skip
+
+
+class DecisionPartsSerializer(serializers.Serializer):
+    disposition = serializers.ChoiceField(v.DISPOSITIONS)
+    urgency = serializers.ChoiceField(v.URGENCIES)
+    service = serializers.ChoiceField(v.SERVICES)
+    imaging = serializers.ChoiceField(tuple(v.IMAGING_LABELS))
+
+
+class ReplayChangeSerializer(serializers.ModelSerializer):
+    intake = serializers.UUIDField(source="intake_id", read_only=True)
+    rules_added = serializers.ListField(child=serializers.CharField(), read_only=True)
+    rules_removed = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ReplayChange
+        fields = ["intake", "kind", "rules_added", "rules_removed"]
+        read_only_fields = fields
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `from` is a Python keyword: the stored and candidate decisions are added here.
+        fields = super().get_fields()
+        fields["from"] = DecisionPartsSerializer(source="before", read_only=True)
+        fields["to"] = DecisionPartsSerializer(source="after", read_only=True)
+        return fields

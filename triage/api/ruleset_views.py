@@ -3,7 +3,10 @@
 
 from typing import Any
 
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -11,16 +14,27 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from clinic.api.schema import READ_ERRORS, WRITE_ERRORS, error_responses, list_schema
+from clinic.api.negotiation import PrintablePageNegotiation
+from clinic.api.schema import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    error_responses,
+    list_schema,
+    paper_responses,
+)
 from clinic.api.viewsets import ClinicViewSet
 from clinic.callers import Caller
 from clinic.models import RULESET_ROLES, Branch, StaffRole
-from triage import rulesets
+from clinic.printable import pdf_wanted
+from clinic.scoping import get_or_not_found
+from triage import replays, rulesets
 from triage.api import ruleset_serializers as s
+from triage.api.replay_report import replay_report
 from triage.api.serializers import RuleTableSerializer
 from triage.engine import RULESETS, Ruleset, UnknownRuleset, ruleset
-from triage.filtersets import RulesetActivationFilterSet
-from triage.models import RulesetActivation
+from triage.filtersets import ReplayChangeFilterSet, RulesetActivationFilterSet
+from triage.models import Replay, ReplayChange, RulesetActivation
+from triage.tasks import enqueue_replay
 
 # A version as the engine numbers them (2026.1): anything else in its place is a 404.
 VERSION_PATH = r"[0-9]{4}\.[0-9]{1,3}"
@@ -86,10 +100,18 @@ class RulesetViewSet(ClinicViewSet):
     lookup_field = "version"
     lookup_value_regex = VERSION_PATH
     pagination_class = None  # a handful of versions, every one always listed
-    required_roles = {"activate": (StaffRole.Role.SAFETY_OFFICER,)}
-    role_message = "Only a safety officer of the branch may activate a ruleset version."
-    audit_object_type = "ruleset_activation"
-    audit_actions = {"activate": "ruleset.activate"}
+    required_roles = {"activate": (StaffRole.Role.SAFETY_OFFICER,), "replay": RULESET_ROLES}
+    audit_actions = {"activate": "ruleset.activate", "replay": "ruleset.replay"}
+
+    @property
+    def role_message(self) -> str:  # type: ignore[override]
+        if self.action == "replay":
+            return "Only clinicians, safety officers and clinic admins of the branch may replay."
+        return "Only a safety officer of the branch may activate a ruleset version."
+
+    @property
+    def audit_object_type(self) -> str:  # type: ignore[override]
+        return "replay" if self.action == "replay" else "ruleset_activation"
 
     def get_query_serializer_class(self):
         return s.BranchQuerySerializer if self.action == "list" else None
@@ -155,6 +177,36 @@ class RulesetViewSet(ClinicViewSet):
         body = s.ActivationSerializer(activation, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        summary="Replay this version over your branch's stored intakes",
+        description="Starts a replay in the background worker and answers at once (202) with "
+        "its id: every stored intake of your branch in the window (default: all, up to now) "
+        "is decided again under this version, from its stored answers and the age at "
+        "submission, and compared with its stored decision. Read its progress and, when "
+        "`done`, its summary at `/api/v1/replays/{id}/`. Clinicians, safety officers and "
+        "clinic admins of the branch.",
+        parameters=[_VERSION],
+        request=s.ReplayInputSerializer,
+        responses={202: s.ReplaySerializer, **error_responses(*WRITE_ERRORS, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="replays")
+    def replay(self, request: Request, version: str) -> Response:
+        held(version)
+        data = s.ReplayInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        replay = replays.replay_start(
+            caller=self.caller,
+            version=version,
+            branch_slug=data.validated_data.get("branch"),
+            submitted_after=data.validated_data.get("submitted_after"),
+            submitted_before=data.validated_data.get("submitted_before"),
+            enqueue=enqueue_replay,
+        )
+        replay.refresh_from_db()  # (an eager worker, as in tests, may have run it already)
+        headers = {"Location": reverse("replay-detail", args=[replay.id])}
+        body = s.ReplaySerializer(replay).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers=headers)
+
 
 def _status_context(branch_ids: tuple[int, ...] | list[int]) -> dict[str, Any]:
     """What ActivationSerializer needs to tell active from pending and superseded."""
@@ -184,3 +236,76 @@ class RulesetActivationViewSet(ClinicViewSet, mixins.ListModelMixin):
         if getattr(self, "swagger_fake_view", False):
             return context
         return {**context, **_status_context(self.caller.branch_ids_as(RULESET_ROLES))}
+
+
+_REPLAY_READERS = (
+    "Only clinicians, safety officers and clinic admins of the branch may read replays."
+)
+
+
+@extend_schema(tags=["rulesets"])
+class ReplayViewSet(ClinicViewSet, mixins.RetrieveModelMixin):
+    serializer_class = s.ReplaySerializer
+    queryset_model = Replay
+    required_roles = {"*": RULESET_ROLES}
+    role_message = _REPLAY_READERS
+    filterset_class = None
+
+    def get_scoped_queryset(self):
+        return replays.replay_list(caller=self.caller)
+
+    @extend_schema(
+        summary="A replay: its status, progress and, when done, its summary",
+        description="`status` is `running`, `done` or `failed`; `summary` is set only when "
+        "done (a replay never shows the counts of a part of its window as its result).",
+        responses={200: s.ReplaySerializer, **error_responses(*READ_ERRORS, 404)},
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="The replay's report, as a printable page or a PDF",
+        description="The summary, the matrix, the change classes, and the candidate version's "
+        "changes and hazard log: the page a safety officer files in the safety case. "
+        "`Accept: application/pdf` for the PDF; 503 when this server lacks WeasyPrint's "
+        "system libraries.",
+        responses=paper_responses(),
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        content_negotiation_class=PrintablePageNegotiation,
+    )
+    def report(self, request: Request, pk: Any = None) -> HttpResponse:
+        replay = self.get_object()  # a 404 comes before a 503
+        return replay_report(replay, pdf=pdf_wanted(request))
+
+
+@extend_schema(
+    tags=["rulesets"],
+    parameters=[OpenApiParameter("replay_pk", OpenApiTypes.UUID, OpenApiParameter.PATH,
+                                 description="The replay's id.")],
+)  # fmt: skip
+@extend_schema_view(
+    list=extend_schema(
+        summary="The intakes whose decision a replay changes",
+        description="Each with its stored decision (`from`) and the candidate's (`to`), the "
+        "rules the candidate adds and removes, and its `kind`: `under_triage` (a lower "
+        "disposition-then-urgency), `over_triage` (higher) or `service_only` (same "
+        "disposition and urgency, another service or imaging). Filter by `kind`. Empty until "
+        "the replay is done.",
+        responses={200: s.ReplayChangeSerializer(many=True), **error_responses(*READ_ERRORS, 404)},
+    )
+)
+class ReplayChangeViewSet(ClinicViewSet, mixins.ListModelMixin):
+    serializer_class = s.ReplayChangeSerializer
+    queryset_model = ReplayChange
+    filterset_class = ReplayChangeFilterSet
+    required_roles = {"*": RULESET_ROLES}
+    role_message = _REPLAY_READERS
+
+    def get_scoped_queryset(self):
+        replay = get_or_not_found(
+            replays.replay_list(caller=self.caller), pk=self.kwargs["replay_pk"]
+        )
+        return replays.replay_changes(replay=replay)

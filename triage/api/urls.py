@@ -10,6 +10,7 @@ router.register(
     "rulesets/activations", ruleset_views.RulesetActivationViewSet, basename="ruleset-activation"
 )
 router.register("rulesets", ruleset_views.RulesetViewSet, basename="ruleset")
+router.register("replays", ruleset_views.ReplayViewSet, basename="replay")
 
 urlpatterns = [
     path("questionnaire/", views.QuestionnaireView.as_view(), name="questionnaire"),
@@ -19,6 +20,11 @@ urlpatterns = [
         "patients/<uuid:pk>/history/",
         views.PatientHistoryViewSet.as_view({"get": "retrieve"}),
         name="patient-history",
+    ),
+    path(
+        "replays/<uuid:replay_pk>/changes/",
+        ruleset_views.ReplayChangeViewSet.as_view({"get": "list"}),
+        name="replay-changes",
     ),
     re_path(
         rf"^print-links/care-plan/(?P<token>{TOKEN})/$",

@@ -9,7 +9,7 @@ from .advice import ADVICE, Advice, AdvicePlan
 from .decision import Decision, Reason
 from .red_flags import RedFlag
 from .rules import RULES, Check, Firing, Rule, Words
-from .ruleset import Change, Hazard, Ruleset
+from .ruleset import Change, Graded, Hazard, Ruleset
 from .rulesets import LATEST, RULESETS, UnknownRuleset, advice_for, evaluate, ruleset
 from .startback import StartBack, score_startback
 from .vocabulary import RULESET_VERSION
@@ -28,6 +28,7 @@ __all__ = [
     "Check",
     "Decision",
     "Firing",
+    "Graded",
     "Hazard",
     "Reason",
     "RedFlag",
