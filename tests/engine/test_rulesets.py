@@ -224,3 +224,20 @@ def test_a_ruleset_is_a_value_of_its_own(version):
     assert isinstance(rules, Ruleset)
     with pytest.raises(AttributeError):
         rules.version = "2099.1"  # type: ignore[misc]
+
+
+# --- grade: the outcome alone, as a replay compares it --------------------------------------
+
+
+@pytest.mark.parametrize("version", list(RULESETS))
+@SETTINGS
+@given(answers=intake_answers(), age=ages)
+def test_grade_is_evaluates_outcome_and_rules(version, answers, age):
+    rules = ruleset(version)
+    decision = rules.evaluate(answers, age)
+    graded = rules.grade(answers, age)
+    assert graded.disposition == decision.disposition
+    assert graded.urgency == decision.urgency
+    assert graded.service == decision.service
+    assert graded.imaging == decision.imaging
+    assert graded.rule_ids == decision.rule_ids
