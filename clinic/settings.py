@@ -229,6 +229,61 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Background work (ruleset replays, webhook deliveries) runs in a Celery worker, a process of
+# its own (clinic/celery.py, the Procfile's `worker:`), so that no request waits on it. The
+# broker carries the tasks from the web processes to the workers: CELERY_BROKER_URL if set,
+# else the Redis of REDIS_URL (the cache's keys carry its KEY_PREFIX, Celery's do not, so the
+# two do not collide).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+if not CELERY_BROKER_URL:
+    if PRODUCTION:
+        # Without a shared broker the web would queue tasks that no worker ever sees.
+        raise ImproperlyConfigured("CELERY_BROKER_URL or REDIS_URL must be set in production")
+    # Development and tests without Redis: kombu's filesystem transport keeps the queue as
+    # files in var/, so `make run` needs nothing installed beside Python. Web and worker both
+    # write to and read from the same folder. Processed messages are moved (an atomic rename
+    # within one file system, so two consumers never take the same one) into `processed`,
+    # which may be emptied at any time.
+    _broker_dir = VAR_DIR / "celery-broker"
+    _broker_folders = {
+        name: _broker_dir / name for name in ("queue", "processed", "control")
+    }  # fmt: skip
+    for _folder in _broker_folders.values():
+        _folder.mkdir(parents=True, exist_ok=True)
+    # The host is meaningless to this transport; naming one spares a warning per connection.
+    CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_folders["queue"]),
+        "data_folder_out": str(_broker_folders["queue"]),
+        "processed_folder": str(_broker_folders["processed"]),
+        "store_processed": True,
+        # Where broadcasts (`celery inspect ping`, remote control) find their queues; kombu's
+        # default is a folder relative to the working directory.
+        "control_folder": str(_broker_folders["control"]),
+    }
+# Tests run tasks in the test's own process, at once, unless a test starts a real worker;
+# a task's exception then fails the test rather than vanishing into a log.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=DJANGO_ENV == "test")
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, not when it is taken: a worker that dies
+# mid-task (a deploy, the OOM killer) leaves it on the broker for another worker. Tasks must
+# therefore be safe to run twice. Each worker process takes one task at a time, so a long
+# replay does not hold back tasks queued behind it that another process could run.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+# No result backend: tasks record what they did in the database, where the API reads it.
+CELERY_TASK_IGNORE_RESULT = True
+# JSON only: a pickled message from whoever can write to the broker could run code.
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# The worker logs through LOGGING below (JSON lines without patient data), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A worker started before its broker (a deploy, a reboot) waits for it instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
 # Staff API tokens (django-rest-knox): only a SHA-512 digest is stored; they expire and can be
 # revoked.
 REST_KNOX = {
