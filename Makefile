@@ -33,7 +33,15 @@ setup-demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo --base-url http://$(HOST):$(PORT)
 
+# The demo's background worker (replays, webhooks) runs beside the server on the filesystem
+# broker in var/ (clinic/settings.py), its log in var/celery-worker.log; it is stopped
+# whenever runserver ends (Ctrl-C, an error), so nothing is left running.
 run: setup-demo
+	@log=$${CLINIC_VAR_DIR:-var}/celery-worker.log; echo "Starting the background worker (log: $$log)"; \
+	$(PY) -m celery -A clinic worker --loglevel INFO >>"$$log" 2>&1 & \
+	worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 # mypy (configured in pyproject.toml) loads the settings, which need an environment and a var dir.
@@ -51,8 +59,10 @@ ifeq ($(NO_BROWSER),yes)
 endif
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+# Production refuses to start without a broker; the deploy check names one but never connects.
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=triage.example.org CLINIC_VAR_DIR=$$(mktemp -d) \
+	  CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 ifeq ($(NO_BROWSER),yes)
 	@n=$$(DJANGO_ENV=test $(PY) -m pytest -q --collect-only -p no:cacheprovider -m browser tests/browser 2>/dev/null | grep -c '::'); \
