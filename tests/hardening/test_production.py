@@ -45,6 +45,8 @@ def _production(tmp_path, **overrides: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "CLINIC_VAR_DIR": str(tmp_path),
+        # Production needs a broker to start; nothing here connects to it.
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v}
