@@ -5,6 +5,7 @@ its broker and answers a ping: on Redis, as deployed, and on the filesystem brok
 Most tests run tasks eagerly in their own process (CELERY_TASK_ALWAYS_EAGER under
 DJANGO_ENV=test); these start the worker process itself, from this interpreter's venv."""
 
+import json
 import os
 import signal
 import subprocess
@@ -19,10 +20,40 @@ from typing import Any
 import pytest
 from celery import Celery
 from django.conf import settings
+from django.db import connection
 
 from tests.multiprocess.servers import ROOT, server_env
 
 STARTUP_SECONDS = 60
+
+# The worker reads the test database: as it starts it looks for work to resume.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _database_env() -> dict[str, str]:
+    """The test database, named as the worker's settings read it."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return {"SQLITE_PATH": str(db["NAME"])}
+    host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+    return {"DATABASE_URL": f"postgres://{db['USER']}@{host}:{port}/{db['NAME']}"}
+
+
+def _worker_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = server_env(CLINIC_VAR_DIR=str(tmp_path), **_database_env(), **overrides)
+    if connection.vendor == "sqlite":
+        env.pop("DATABASE_URL", None)
+    env.pop("CELERY_BROKER_URL", None)
+    return env
+
+
+def _assert_no_errors(log: Path) -> None:
+    """Nothing went wrong in the worker: no traceback, no error logged (JSON lines)."""
+    text = log.read_text()
+    assert "Traceback" not in text, text
+    for line in text.splitlines():
+        if line.startswith("{"):
+            assert json.loads(line)["level"] not in ("ERROR", "CRITICAL"), line
 
 
 def _probe(broker_url: str, **transport_options: str | bool) -> Celery:
@@ -82,22 +113,19 @@ def _wait_for_pong(probe: Celery, process: subprocess.Popen, prefix: str, log: P
 def test_a_worker_on_redis_answers_a_ping(tmp_path):
     """The deployed layout: web and worker share REDIS_URL (the PostgreSQL pass of .ci/run)."""
     broker = settings.REDIS_URL
-    env = server_env(REDIS_URL=broker, CLINIC_VAR_DIR=str(tmp_path))
-    env.pop("CELERY_BROKER_URL", None)
-    env.pop("DATABASE_URL", None)  # the worker needs no database to connect and answer
+    env = _worker_env(tmp_path, REDIS_URL=broker)
     log = tmp_path / "worker.log"
 
     with worker(env, _probe(broker), log=log) as node:
         assert node.startswith("test-")
 
-    assert "Traceback" not in log.read_text()
+    _assert_no_errors(log)
 
 
 def test_a_worker_on_the_filesystem_broker_answers_a_ping(tmp_path):
     """`make run`'s layout: no broker installed, the queue kept as files under the var dir."""
-    env = server_env(CLINIC_VAR_DIR=str(tmp_path))
-    for name in ("CELERY_BROKER_URL", "REDIS_URL", "DATABASE_URL"):
-        env.pop(name, None)
+    env = _worker_env(tmp_path)
+    env.pop("REDIS_URL", None)
     folders = tmp_path / "celery-broker"
     probe = _probe(
         "filesystem://localhost//",
@@ -114,6 +142,6 @@ def test_a_worker_on_the_filesystem_broker_answers_a_ping(tmp_path):
     with worker(env, probe, log=log) as node:
         assert node.startswith("test-")
 
-    assert "Traceback" not in log.read_text()
+    _assert_no_errors(log)
     # The worker's settings put the queue where the probe looked: in this test's var dir.
     assert any((folders / "control").iterdir())
