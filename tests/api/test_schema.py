@@ -43,6 +43,10 @@ OPERATIONS = [
     ("/api/v1/rulesets/{version}/rules/", "get", READ | {"200", "404"}),
     ("/api/v1/rulesets/{version}/activations/", "post", WRITE | {"201", "404", "409"}),
     ("/api/v1/rulesets/activations/", "get", READ | {"200", "400"}),
+    ("/api/v1/rulesets/{version}/replays/", "post", WRITE | {"202", "404"}),
+    ("/api/v1/replays/{id}/", "get", READ | {"200", "404"}),
+    ("/api/v1/replays/{id}/changes/", "get", READ | {"200", "404"}),
+    ("/api/v1/replays/{id}/report/", "get", READ | {"200", "404", "503"}),
 ]
 
 

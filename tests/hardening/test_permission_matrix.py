@@ -22,14 +22,16 @@ from referrals.models import Referral, ReferralHistory
 from tests.api.helpers import error_fields, post_json
 from tests.conftest import intake_body, key_client, staff_client
 from tests.rulesets.helpers import finished_replay
-from triage.models import Assessment, Intake, Patient, Review, RulesetActivation
+from triage.models import Assessment, Intake, Patient, Replay, Review, RulesetActivation
 
 ROLES = ("anonymous", "reception_key", "reception", "clinician", "clinic_admin",
          "safety_officer", "superuser")  # fmt: skip
+GOVERNANCE = ("clinician", "clinic_admin", "safety_officer")
 NORTH_ROLES = ("reception_key", "reception", "clinician", "clinic_admin", "safety_officer")
 OWN, OTHER = "own", "other"
 
 OPENS_A_REFERRAL = {"trauma": "major"}  # medical_referral / emergency: opens a referral
+UNCHANGED = ("medical_referral/emergency", "medical_referral/emergency", 1)  # MTX-<branch>
 REVIEW_BODY = {
     "disposition": "medical_referral",
     "urgency": "emergency",
@@ -56,6 +58,7 @@ class BranchRecords:
     referral_id: str
     key_prefix: str  # a spare reception key of the branch, to revoke or rotate
     staff_role_id: int  # a spare staff member's role in the branch, to remove
+    replay_id: str  # a finished replay of the branch's history
 
 
 @dataclass
@@ -83,6 +86,7 @@ def _branch_records(desk: APIClient, slug: str) -> BranchRecords:
         referral_id=intake["referral"]["id"],
         key_prefix=spare.prefix,
         staff_role_id=StaffRole.objects.get(user__username=f"spare.{slug}").pk,
+        replay_id=str(finished_replay(slug, started_by=None, matrix=[UNCHANGED]).id),
     )
 
 
@@ -124,6 +128,7 @@ def stored_state() -> tuple:
         sorted(ApiKey.objects.values_list("prefix", "revoked")),
         AuthToken.objects.count(),
         sorted(RulesetActivation.objects.values_list("id", "branch_id", "version")),
+        sorted(Replay.objects.values_list("id", "branch_id", "status")),
     )
 
 
@@ -183,6 +188,26 @@ def roles_only(status: int, roles: tuple[str, ...]) -> Expect:
 def activation_expect(role: str, scope: str | None) -> int:
     """Safety officers only; a superuser acts as a clinic admin, who may not activate."""
     return {"anonymous": 401, "safety_officer": 201}.get(role, 403)
+
+
+def replay_start_expect(role: str, scope: str | None) -> int:
+    """The branch's governance readers; a superuser acts for both branches, so must name one."""
+    if role == "anonymous":
+        return 401
+    if role == "superuser":
+        return 400
+    return 202 if role in GOVERNANCE else 403
+
+
+def replay_read_expect(role: str, scope: str | None) -> int:
+    """The branch's governance readers (another branch's replay: 404), and superusers."""
+    if role == "anonymous":
+        return 401
+    if role == "superuser":
+        return 200
+    if role not in GOVERNANCE:
+        return 403
+    return 404 if scope == OTHER else 200
 
 
 def intake_create_expect(role: str, scope: str | None) -> int:
@@ -285,6 +310,16 @@ def check_activation(world: World, role: str, scope: str | None, response) -> No
         assert activated.get().branch_id == world.north.branch.pk
 
 
+def check_replay_start(world: World, role: str, scope: str | None, response) -> None:
+    started = Replay.objects.exclude(pk__in=[world.north.replay_id, world.south.replay_id])
+    if response.status_code == 202:
+        assert started.get().branch_id == world.north.branch.pk
+    else:
+        assert not started.exists()
+        if response.status_code == 400:
+            assert error_fields(response) == {"branch"}
+
+
 def check_token_request(world: World, role: str, scope: str | None, response) -> None:
     assert error_fields(response) == {"password"}
 
@@ -313,8 +348,7 @@ def _evaluate(world: World) -> dict:
 def _activation(world: World) -> dict:
     """A replay of north, finished, with nothing to acknowledge (a Replay row as the replay
     worker leaves one: tests/rulesets/helpers.py), started by another person."""
-    unchanged = ("medical_referral/emergency", "medical_referral/emergency", 1)  # MTX-north
-    replay = finished_replay("north", matrix=[unchanged])
+    replay = finished_replay("north", matrix=[UNCHANGED])
     return {"replay": str(replay.id)}
 
 
@@ -387,9 +421,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         activation_expect, body=_activation, check=check_activation
     ),
     (f"{V1}/rulesets/activations/", "get"): Operation(
-        roles_only(200, ("clinician", "clinic_admin", "safety_officer")),
-        check=check_activation_list,
+        roles_only(200, GOVERNANCE), check=check_activation_list
     ),
+    (f"{V1}/rulesets/{{version}}/replays/", "post"): Operation(
+        replay_start_expect, check=check_replay_start
+    ),
+    (f"{V1}/replays/{{id}}/", "get"): Operation(replay_read_expect, target="replay"),
+    (f"{V1}/replays/{{id}}/changes/", "get"): Operation(replay_read_expect, target="replay"),
+    (f"{V1}/replays/{{id}}/report/", "get"): Operation(replay_read_expect, target="replay"),
 }
 
 
@@ -415,6 +454,7 @@ def url_for(path: str, operation: Operation, world: World, scope: str | None) ->
         "referral": records.referral_id,
         "key": records.key_prefix,
         "staff_role": records.staff_role_id,
+        "replay": records.replay_id,
     }
     value = str(ids[operation.target])
     return path.replace("{id}", value).replace("{prefix}", value)
