@@ -38,6 +38,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -64,7 +65,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import DatabaseError, connection, transaction  # noqa: E402
 
 from clinic.celery import app  # noqa: E402
 from clinic.models import Branch  # noqa: E402
@@ -116,13 +117,16 @@ def _children(pid: int) -> list[int]:
 def _branch(slug: str | None) -> tuple[Branch, int]:
     """The branch to replay (the one named, or the one holding the most intakes) and its
     intakes; exits 2 with how to seed when there are none."""
-    counts = {b.pk: Intake.objects.filter(branch=b).count() for b in Branch.objects.all()}
-    branches = Branch.objects.filter(slug=slug) if slug else Branch.objects.all()
-    branch = max(branches, key=lambda b: counts[b.pk], default=None)
+    try:
+        counts = {b.pk: Intake.objects.filter(branch=b).count() for b in Branch.objects.all()}
+        branches = Branch.objects.filter(slug=slug) if slug else Branch.objects.all()
+        branch = max(branches, key=lambda b: counts[b.pk], default=None)
+    except DatabaseError:  # not migrated: no tables yet
+        branch = None
     if branch is None or not counts[branch.pk]:
         print(
             f"{DATABASE_URL} holds no intakes{f' in {slug}' if slug else ''}. Seed it:\n"
-            f"  createdb -h 127.0.0.1 -U postgres clinic_bench_replay\n"
+            f"  createdb -h 127.0.0.1 -U postgres {urlsplit(DATABASE_URL).path.lstrip('/')}\n"
             f"  DATABASE_URL={DATABASE_URL} .venv/bin/python manage.py migrate\n"
             f"  DATABASE_URL={DATABASE_URL} .venv/bin/python bench/seed.py "
             "--intakes 1000000 --branches 1",
