@@ -32,7 +32,9 @@ def test_a_docs_page_renders_from_the_project_alone(page, live_server, path, tit
 
     page.goto(f"{live_server.url}{path}")
 
-    expect(page.locator(title).first).to_contain_text("Clinic triage API")
+    # Redoc draws the page only once it has parsed the whole schema, which takes seconds
+    # on a busy 2-core machine: wait for it as a reader would, not for the default 5 s.
+    expect(page.locator(title).first).to_contain_text("Clinic triage API", timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert elsewhere == [], elsewhere
     assert errors == [], errors
