@@ -331,19 +331,37 @@ class RuleTableSerializer(serializers.Serializer):
     rules = RuleSerializer(many=True)
 
 
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="What to send as the answer.")
+    label = serializers.CharField(help_text="What to show the patient.")
+
+
+# The questionnaire as triage.questionnaire.Question.as_dict() writes it: the view sends that
+# dict as is, so these serializers only describe it (a comment, not a docstring, which would
+# become the component's description).
 class QuestionSerializer(serializers.Serializer):
-    field = serializers.CharField()
+    field = serializers.CharField(help_text="The key of the answer in `answers` (or `patient`).")
     type = serializers.ChoiceField(
-        ("integer", "boolean", "choice", "multi_choice", "group", "string", "date")
+        ("integer", "boolean", "choice", "multi_choice", "group", "string", "date"),
+        help_text="`choice`: one of `choices`; `multi_choice`: a list of distinct values of "
+        "`choices`; `group`: an object whose answers are `items`.",
     )
     required = serializers.BooleanField()
     text = serializers.CharField()
     help = serializers.CharField(allow_blank=True)
-    choices = serializers.ListField(child=serializers.DictField(), required=False)
-    minimum = serializers.IntegerField(required=False)
-    maximum = serializers.IntegerField(required=False)
+    choices = ChoiceSerializer(
+        many=True, required=False, help_text="For `choice` and `multi_choice` only."
+    )
+    minimum = serializers.IntegerField(required=False, help_text="For `integer` only.")
+    maximum = serializers.IntegerField(required=False, help_text="For `integer` only.")
     red_flag = serializers.BooleanField(required=False)
-    items = serializers.ListField(child=serializers.DictField(), required=False)
+
+
+# A group's items are questions themselves: declared after the class so that it can name itself
+# (drf-spectacular then writes a `$ref` to the same `Question` component).
+QuestionSerializer._declared_fields["items"] = QuestionSerializer(
+    many=True, required=False, help_text="For `group` only: its questions."
+)
 
 
 class QuestionnaireSerializer(serializers.Serializer):
