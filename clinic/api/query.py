@@ -24,8 +24,10 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
 
+from clinic.api import paths
 from clinic.api.errors import PLAIN_NAME
 
+_UUID_PATH = f"^{paths.UUID}$"
 # A parameter whose name is not a PLAIN_NAME is reported as `query`, the query string as a whole.
 QUERY = "query"
 
@@ -53,6 +55,10 @@ class StrictQuerySchema(AutoSchema):
         for parameter in parameters:
             if parameter["in"] == "query" and parameter["schema"].get("type") == "string":
                 parameter["schema"].setdefault("minLength", 1)  # empty is refused
+            if parameter["in"] == "path" and parameter["schema"].get("pattern") == _UUID_PATH:
+                # An id a route matches by its pattern (a custom action's path) is a UUID all
+                # the same: say so, so that generated clients type it as one.
+                parameter["schema"]["format"] = "uuid"
         return parameters
 
 

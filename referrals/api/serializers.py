@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clinic.api.fields import StrictChoiceField, StrictSerializer
@@ -50,6 +51,7 @@ class ReferralSerializer(ReferralSummarySerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(STATUSES)))
     def get_legal_next(self, referral: Referral) -> list[str]:
         return list(LEGAL_NEXT[referral.status])
 
