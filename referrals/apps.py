@@ -9,7 +9,9 @@ class ReferralsConfig(AppConfig):
         # registered here.
         from drf_spectacular.utils import extend_schema_field
 
+        from clinic.api.feed_serializers import event_data
         from referrals import services
+        from referrals.api.event_data import EVENT_DATA
         from referrals.api.serializers import ReferralSummarySerializer
         from referrals.selectors import with_overdue
         from triage import hooks
@@ -22,6 +24,8 @@ class ReferralsConfig(AppConfig):
         hooks.referrals_for_admin.register(
             lambda intake: with_overdue(intake.referrals.all()).prefetch_related("history")
         )
+        for event_type, serializer in EVENT_DATA.items():
+            event_data(event_type)(serializer)  # the schema types each event's `data`
         # An intake's `referral` is this app's summary, in the schema as in the body.
         extend_schema_field(ReferralSummarySerializer(allow_null=True))(
             IntakeSerializer.get_referral

@@ -1,5 +1,7 @@
 """What the change feed takes and answers (clinic.api.feed_views)."""
 
+from collections.abc import Callable
+
 from rest_framework import serializers
 
 from clinic import selectors
@@ -25,6 +27,25 @@ class EventPageSerializer(serializers.Serializer):
 
 # The types of event the feed writes (clinic.models.Event.TYPES, checked by the database).
 EVENT_TYPES = tuple(value for value, _ in Event.TYPES)
+
+# The shape of each event type's `data`, for the schema only (the feed sends `data` as stored).
+# The app that records a type registers it (in its AppConfig.ready(), as clinic never imports
+# the apps above it); clinic.api.schema.EventScheme documents `Event` as one variant per type.
+EVENT_DATA: dict[str, type[serializers.Serializer]] = {}
+
+
+def event_data(
+    event_type: str,
+) -> Callable[[type[serializers.Serializer]], type[serializers.Serializer]]:
+    """Register a serializer as the description of `data` in events of `event_type`."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"{event_type} is not a type the feed records")
+
+    def register(serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+        EVENT_DATA[event_type] = serializer
+        return serializer
+
+    return register
 
 
 class EventQuerySerializer(serializers.Serializer):

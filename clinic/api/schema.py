@@ -1,5 +1,6 @@
 """OpenAPI pieces shared by every API: the error body and its documented status codes."""
 
+import re
 from typing import Any
 
 from drf_spectacular.extensions import (
@@ -7,6 +8,7 @@ from drf_spectacular.extensions import (
     OpenApiSerializerExtension,
     OpenApiSerializerFieldExtension,
 )
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -103,6 +105,40 @@ class UniqueChoiceListScheme(OpenApiSerializerFieldExtension):
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         schema["uniqueItems"] = True
         return schema
+
+
+class EventScheme(OpenApiSerializerExtension):
+    """A change-feed event is one of several variants told apart by `type` (a discriminator),
+    each with its own `data`: `IntakeCreatedEvent` and so on, built from the types the feed
+    records and the `data` their apps register (clinic.api.feed_serializers.EVENT_DATA)."""
+
+    target_class = "clinic.api.feed_serializers.EventSerializer"
+
+    def map_serializer(self, auto_schema, direction):
+        from clinic.api.feed_serializers import EVENT_DATA, EVENT_TYPES
+
+        base = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        variants, mapping = [], {}
+        for event_type in EVENT_TYPES:
+            name = "".join(word.capitalize() for word in re.split(r"[._]", event_type)) + "Event"
+            data: dict[str, Any] = {"type": "object", "additionalProperties": {}}
+            if event_type in EVENT_DATA:  # tests/api/test_schema.py checks every type has one
+                data = auto_schema.resolve_serializer(EVENT_DATA[event_type], direction).ref
+            properties = {
+                **base["properties"],
+                "type": {"type": "string", "enum": [event_type], "readOnly": True},
+                "data": {"allOf": [data], "readOnly": True} if "$ref" in data else data,
+            }
+            component = ResolvedComponent(
+                name=name,
+                type=ResolvedComponent.SCHEMA,
+                object=name,
+                schema={**base, "properties": properties},
+            )
+            auto_schema.registry.register_on_missing(component)
+            variants.append(component.ref)
+            mapping[event_type] = component.ref["$ref"]
+        return {"oneOf": variants, "discriminator": {"propertyName": "type", "mapping": mapping}}
 
 
 class _CredentialScheme(OpenApiAuthenticationExtension):
