@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from clinic.api.errors import error_body
+from clinic.api.throttling import CallerRateThrottle
+from clinic.callers import KeyCaller, StaffCaller
 
 # The APIs answer with patient data (JSON, FHIR and the printable pages): no browser, proxy or
 # shared cache may keep a copy of any of it. Errors and the schema too: one rule is simpler
@@ -78,3 +80,25 @@ class LengthRequiredMiddleware:
             body = error_body(411, "length_required", message, [error])
             return JsonResponse(body, status=411)
         return self.get_response(request)
+
+
+class RateLimitHeadersMiddleware:
+    """`RateLimit-Limit`, `-Remaining` and `-Reset` on every response to a caller with
+    credentials (clinic.api.throttling): the allowance the throttle counted, or, for a request
+    refused before it was counted (a 403), the allowance as it stands."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        allowance = getattr(request, "rate_limit", None)
+        # DRF puts the API caller on the Django request. `type()`, not isinstance: the admin's
+        # lazy user would be loaded (a query) by an isinstance check, and is never a caller.
+        caller = getattr(request, "user", None)
+        if allowance is None and type(caller) in (KeyCaller, StaffCaller):
+            allowance = CallerRateThrottle().allowance(request)
+        if allowance is not None:
+            for name, value in allowance.headers().items():
+                response[name] = value
+        return response

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "clinic.request_context.RequestIdMiddleware",
     "clinic.middleware.NoStoreMiddleware",
+    "clinic.middleware.RateLimitHeadersMiddleware",
     "clinic.middleware.DocsPagePolicyMiddleware",
     "clinic.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -1,6 +1,16 @@
-"""Throttling per API key and per signed-in person, counted in the shared cache."""
+"""Throttling per API key and per signed-in person, counted in the shared cache.
+
+A caller's allowance is also told on every response to them (clinic.middleware.
+RateLimitHeadersMiddleware), as `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`
+(the IETF httpapi draft's fields), so that a client can slow down before it gets a 429.
+"""
+
+import math
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
 from clinic.callers import KeyCaller, StaffCaller
@@ -18,8 +28,50 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         return client_address(request)
 
 
+@dataclass(frozen=True)
+class Allowance:
+    """Where a caller stands in the current window."""
+
+    limit: int  # requests per window
+    remaining: int  # requests left in it
+    reset: int  # seconds until the oldest counted request leaves the window
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset),
+        }
+
+
 class CallerRateThrottle(_SettingsRateThrottle):
     scope = "caller"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        allowed = super().allow_request(request, view)
+        if getattr(self, "key", None) is not None:  # a caller counted (and a rate set)
+            # On the Django request, which the middleware that writes the headers sees.
+            request._request.rate_limit = self._allowance(self.history, self.now)
+        return allowed
+
+    def allowance(self, request: HttpRequest) -> Allowance | None:
+        """The caller's allowance without counting a request: for a response that was not
+        counted (refused before throttling, as a 403 is). Reads the cache, never the database."""
+        key = self.get_cache_key(request, None)
+        if key is None or self.rate is None:
+            return None
+        now = self.timer()
+        history = [at for at in self.cache.get(key, []) if at > now - self.duration]
+        return self._allowance(history, now)
+
+    def _allowance(self, history: list[float], now: float) -> Allowance:
+        # history is newest first (SimpleRateThrottle's order).
+        reset = self.duration - (now - history[-1]) if history else 0
+        return Allowance(
+            limit=self.num_requests,
+            remaining=max(self.num_requests - len(history), 0),
+            reset=max(math.ceil(reset), 0),
+        )
 
     def get_cache_key(self, request, view) -> str | None:
         caller = request.user
