@@ -326,6 +326,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
+        "clinic.api.schema.declare_response_headers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RedFlagAnswerEnum": "triage.engine.vocabulary.RED_FLAG_ANSWERS",
         "RedFlagStatusEnum": "triage.engine.vocabulary.RED_FLAG_STATUSES",

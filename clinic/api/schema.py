@@ -83,6 +83,97 @@ READ_ERRORS = (400, 401, 403, 406, 429)
 WRITE_ERRORS = (400, 401, 403, 406, 413, 415, 429)
 
 
+# Response headers -------------------------------------------------------------------------
+
+# The ones an operation sends by itself are declared with it (`response_header`); the ones every
+# operation of a kind sends are added by `declare_response_headers`, a postprocessing hook.
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "This request's id, as sent in `X-Request-ID` (8 to 64 letters, digits, "
+        "`.`, `_` or `-`) or made up: quote it when you report a problem.",
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Limit": {
+        "description": "Requests your key (or you, signed in) may make per window.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until the oldest request counted leaves the window.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored response to an earlier request with the "
+        "same `Idempotency-Key`, sent again; absent on a first response.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Location": {"description": "The URL of what was created.", "schema": {"type": "string"}},
+    "ETag": {
+        "description": "This version of the resource: send it back as `If-Match` to change it "
+        "only if no one has since.",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def response_header(name: str, *codes: int) -> OpenApiParameter:
+    """A header an operation sends with the responses of these status codes, for
+    `@extend_schema(parameters=[...])`."""
+    header = HEADERS[name]
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=header["description"],
+        response=list(codes),
+    )
+
+
+def _header(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def declare_response_headers(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Declare the headers whole kinds of response carry, where the service sends them:
+    X-Request-ID on every response (clinic.request_context); the RateLimit fields on every
+    response of an operation that takes credentials but its 401, which has no caller
+    (clinic.middleware.RateLimitHeadersMiddleware); Retry-After
+    on a 429 and on the 409 of a request still running under the same Idempotency-Key; and
+    Idempotent-Replayed on the success of an operation that takes an Idempotency-Key
+    (clinic.idempotency)."""
+    result.setdefault("components", {})["headers"] = {
+        name: {key: value for key, value in header.items()} for name, header in HEADERS.items()
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            credentials = bool(operation.get("security")) and {} not in operation["security"]
+            idempotent = any(
+                parameter["name"] == IDEMPOTENCY_KEY.name
+                for parameter in operation.get("parameters", [])
+            )
+            for code, response in operation["responses"].items():
+                headers = response.setdefault("headers", {})
+                headers["X-Request-ID"] = _header("X-Request-ID")
+                if credentials and code != "401":
+                    for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
+                        headers[name] = _header(name)
+                if code == "429" or (idempotent and code == "409"):
+                    headers["Retry-After"] = _header("Retry-After")
+                if idempotent and code.startswith("2"):
+                    headers["Idempotent-Replayed"] = _header("Idempotent-Replayed")
+                for name in list(headers):
+                    if name in HEADERS and "$ref" not in headers[name]:
+                        headers[name] = _header(name)  # one description for each header
+    return result
+
+
 class StrictSerializerScheme(OpenApiSerializerExtension):
     """A StrictSerializer refuses fields it does not know (400): say so in the request schema."""
 

@@ -89,7 +89,7 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
         summary="One referral with its history",
         description="The `ETag` header identifies this version; send it back as `If-Match` "
         "with a transition to refuse the change (412) if someone else moved it first.",
-        parameters=[_ID],
+        parameters=[_ID, api_schema.response_header("ETag", 200)],
         responses={
             200: s.ReferralDetailSerializer,
             **api_schema.error_responses(*api_schema.READ_ERRORS, 404),
@@ -115,6 +115,7 @@ class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModel
                 description="The ETag you read; optional.",
             ),
             api_schema.IDEMPOTENCY_KEY,
+            api_schema.response_header("ETag", 200),
         ],
         request=s.TransitionInputSerializer,
         responses={

@@ -21,6 +21,7 @@ from clinic.api.schema import (
     error_responses,
     list_schema,
     paper_responses,
+    response_header,
 )
 from clinic.api.viewsets import ClinicViewSet
 from clinic.callers import Caller
@@ -185,7 +186,7 @@ class RulesetViewSet(ClinicViewSet):
         "submission, and compared with its stored decision. Read its progress and, when "
         "`done`, its summary at `/api/v1/replays/{id}/`. Clinicians, safety officers and "
         "clinic admins of the branch.",
-        parameters=[_VERSION],
+        parameters=[_VERSION, response_header("Location", 202)],
         request=s.ReplayInputSerializer,
         responses={202: s.ReplaySerializer, **error_responses(*WRITE_ERRORS, 404)},
     )

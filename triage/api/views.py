@@ -29,6 +29,7 @@ from clinic.api.schema import (
     error_responses,
     list_schema,
     paper_responses,
+    response_header,
 )
 from clinic.api.viewsets import ClinicViewSet
 from clinic.audit import AuditedMixin
@@ -168,7 +169,7 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         "`external_id` creates the patient; a known one must match the date of birth and sex "
         "held for it (else 409).",
         request=s.IntakeInputSerializer,
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, response_header("Location", 201)],
         responses={201: s.IntakeSerializer, **error_responses(*WRITE_ERRORS, *IDEMPOTENT_ERRORS)},
     )
     @idempotent
