@@ -329,6 +329,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",  # the default, kept
         "clinic.api.schema.declare_response_headers",
+        "clinic.api.operations.tag_operations",
     ],
     "ENUM_NAME_OVERRIDES": {
         "RedFlagAnswerEnum": "triage.engine.vocabulary.RED_FLAG_ANSWERS",

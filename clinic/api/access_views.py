@@ -44,6 +44,10 @@ class StaffTokenView(StrictQueryMixin, AuditedMixin, APIView):
 
     @extend_schema(
         summary="Get an API token for a staff member (shown once; expires)",
+        description="For staff using the API outside the admin: send the token as "
+        "`Authorization: Token <token>` until `expiry`. A wrong user name or password is a "
+        "400 naming `password`; repeated failures for an account or from an address are "
+        "refused for a while (429 with `Retry-After`).",
         request=TokenRequestSerializer,
         responses={201: TokenSerializer, **error_responses(400, 413, 415, 429)},
         auth=[],
@@ -100,13 +104,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PREFIX = OpenApiParameter("prefix", str, OpenApiParameter.PATH, description="The key's prefix")
 
 
-def _key_action(summary: str, responses: dict[int, Any]) -> Callable[[F], F]:
+def _key_action(summary: str, description: str, responses: dict[int, Any]) -> Callable[[F], F]:
     """A POST on one key, with no body: its route and its schema."""
 
     def route(method: F) -> F:
         routed = action(detail=True, methods=["post"])(method)
         return extend_schema(
             summary=summary,
+            description=description,
             parameters=[_PREFIX],
             request=None,
             responses={**responses, **error_responses(*READ_ERRORS, 404)},
@@ -119,8 +124,14 @@ def _issued(api_key: ApiKey, key: str) -> dict:
     return {**ApiKeySerializer(api_key).data, "key": key}
 
 
-@extend_schema(tags=["access"])
-@extend_schema_view(list=list_schema("The reception keys of your branches", ApiKeySerializer))
+@extend_schema_view(
+    list=list_schema(
+        "The reception keys of your branches",
+        ApiKeySerializer,
+        "Clinic admins only. Each key's prefix, name, branch, expiry and whether it is revoked "
+        "or a test key; never the key itself, which is shown once when issued.",
+    )
+)
 class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
     """Clinic admins list, issue, revoke and rotate their branches' reception keys."""
 
@@ -140,6 +151,9 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
 
     @extend_schema(
         summary="Issue a reception key (the plain key is shown once)",
+        description="Clinic admins only, for a branch they administer (`branch`, needed if "
+        "they administer several). Store the `key` now: it is never shown again. Send it as "
+        "`Authorization: Api-Key <key>`.",
         request=ApiKeyCreateSerializer,
         responses={201: IssuedApiKeySerializer, **error_responses(*WRITE_ERRORS)},
     )
@@ -160,13 +174,19 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
         )
         return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
 
-    @_key_action("Revoke a key at once", {200: ApiKeySerializer})
+    @_key_action(
+        "Revoke a key at once",
+        "Clinic admins only. Requests with the key are refused (401) from now on.",
+        {200: ApiKeySerializer},
+    )
     def revoke(self, request: Request, prefix=None) -> Response:
         api_key = services.api_key_revoke(api_key=self.get_object())
         return Response(ApiKeySerializer(api_key).data)
 
     @_key_action(
         "Replace a key: the old one stops working, the new one is shown once",
+        "Clinic admins only. The new key has the old one's name, branch and expiry; store "
+        "it now, as it is never shown again.",
         {201: IssuedApiKeySerializer},
     )
     def rotate(self, request: Request, prefix=None) -> Response:
@@ -189,9 +209,13 @@ def _administered_branch(caller: StaffCaller, slug: str | None) -> Branch:
     return branches.get()
 
 
-@extend_schema(tags=["access"])
 @extend_schema_view(
-    list=list_schema("The people with a role in your branches", StaffRoleSerializer)
+    list=list_schema(
+        "The people with a role in your branches",
+        StaffRoleSerializer,
+        "Clinic admins only: each role's `id` (to end it), the person's user name, the branch "
+        "and the role.",
+    )
 )
 class StaffRoleViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.DestroyModelMixin):
     """Clinic admins give people roles in their branches, and take them away."""
@@ -238,6 +262,8 @@ class StaffRoleViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.DestroyModel
 
     @extend_schema(
         summary="End a person's role in a branch",
+        description="Clinic admins only. The person keeps their account; they lose what the "
+        "role gave them in that branch at once.",
         parameters=[
             OpenApiParameter(
                 "id",

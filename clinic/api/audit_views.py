@@ -1,5 +1,5 @@
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, serializers
 
 from clinic.api.filters import time_window_filters
@@ -41,8 +41,14 @@ class AuditEventFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-@extend_schema(tags=["audit"])
-@extend_schema_view(list=list_schema("The audit trail (clinic admins)", AuditEventSerializer))
+@extend_schema_view(
+    list=list_schema(
+        "The audit trail (clinic admins)",
+        AuditEventSerializer,
+        "Every read and change of patient data, and every refusal, in the branches you "
+        "administer, newest first: who, what, when, from where, and the patients concerned.",
+    )
+)
 class AuditEventViewSet(ClinicViewSet, mixins.ListModelMixin):
     """The audit trail of the branches the caller administers, newest first."""
 

@@ -26,6 +26,8 @@ class HealthView(StrictQueryMixin, generics.GenericAPIView):
 
     @extend_schema(
         summary="Liveness and database check",
+        description="No credentials, not rate-limited: for load balancers and monitoring. 200 "
+        "when the service can reach its database, 503 when it cannot.",
         auth=[],
         responses={200: HealthSerializer, 503: HealthSerializer, **error_responses(400)},
     )

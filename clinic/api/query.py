@@ -43,6 +43,12 @@ class StrictQuerySchema(AutoSchema):
     """Documents what `StrictQueryMixin` accepts: the parameters of `query_serializer_class`
     besides the filters and pages drf-spectacular finds itself, and that none may be empty."""
 
+    def get_description(self) -> str:
+        # Only what `@extend_schema(description=...)` says: drf-spectacular would otherwise
+        # publish the view's docstring, or the first one in its bases (this mixin's), which are
+        # written for the project's developers, not for integrators.
+        return ""
+
     def get_override_parameters(self) -> list:
         parameters = super().get_override_parameters()
         query_serializer_class = self.view.get_query_serializer_class()

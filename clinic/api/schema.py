@@ -263,12 +263,13 @@ class StaffSessionScheme(_CredentialScheme):
     description = "A staff member signed in to the admin (unsafe methods need the CSRF token)."
 
 
-def list_schema(summary: str, serializer: type[serializers.Serializer]) -> Any:
+def list_schema(summary: str, serializer: type[serializers.Serializer], description: str) -> Any:
     """The schema of a viewset's paginated `list`, for `@extend_schema_view(list=...)`. Its
     400 is a page that does not exist or a bad page size (clinic/api/pagination.py), or a bad
     filter."""
     return extend_schema(
         summary=summary,
+        description=description,
         responses={200: serializer(many=True), **error_responses(400, *READ_ERRORS)},
     )
 

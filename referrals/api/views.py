@@ -52,9 +52,13 @@ def expected_version(if_match: str | None, referral_id) -> int | None:
     return int(match["version"]) if same else NO_VERSION
 
 
-@extend_schema(tags=["referrals"])
 @extend_schema_view(
-    list=api_schema.list_schema("List referrals, newest first", s.ReferralSerializer)
+    list=api_schema.list_schema(
+        "List referrals, newest first",
+        s.ReferralSerializer,
+        "The referrals of your branches, filtered by the query parameters below (`overdue` "
+        "for the ones past their due-by time and not yet booked).",
+    )
 )
 class ReferralViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.ReferralSerializer

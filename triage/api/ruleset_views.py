@@ -95,7 +95,6 @@ def _ruleset_row(rules: Ruleset, branch: rulesets.BranchRulesets | None) -> dict
     }
 
 
-@extend_schema(tags=["rulesets"])
 class RulesetViewSet(ClinicViewSet):
     queryset_model = RulesetActivation
     lookup_field = "version"
@@ -216,9 +215,14 @@ def _status_context(branch_ids: tuple[int, ...] | list[int]) -> dict[str, Any]:
     return {"now": now, "active_ids": {b.active.id for b in branches if b.active is not None}}
 
 
-@extend_schema(tags=["rulesets"])
 @extend_schema_view(
-    list=list_schema("Your branches' ruleset activations, latest first", s.ActivationSerializer)
+    list=list_schema(
+        "Your branches' ruleset activations, latest first",
+        s.ActivationSerializer,
+        "Clinicians, safety officers and clinic admins: which version each branch runs, from "
+        "when, who activated it and what they acknowledged; `status` tells the active one from "
+        "pending and superseded ones.",
+    )
 )
 class RulesetActivationViewSet(ClinicViewSet, mixins.ListModelMixin):
     serializer_class = s.ActivationSerializer
@@ -244,7 +248,6 @@ _REPLAY_READERS = (
 )
 
 
-@extend_schema(tags=["rulesets"])
 class ReplayViewSet(ClinicViewSet, mixins.RetrieveModelMixin):
     serializer_class = s.ReplaySerializer
     queryset_model = Replay
@@ -283,7 +286,6 @@ class ReplayViewSet(ClinicViewSet, mixins.RetrieveModelMixin):
 
 
 @extend_schema(
-    tags=["rulesets"],
     parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH,
                                  description="The replay's id.")],
 )  # fmt: skip

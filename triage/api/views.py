@@ -113,11 +113,17 @@ class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
         return Response(decision.as_dict())
 
 
-@extend_schema(tags=["intakes"])
 @extend_schema_view(
-    list=list_schema("List intakes, newest first", s.IntakeSerializer),
+    list=list_schema(
+        "List intakes, newest first",
+        s.IntakeSerializer,
+        "The intakes of your branches with their decisions, filtered by the query parameters "
+        "below. `answers` only for clinicians and clinic admins.",
+    ),
     retrieve=extend_schema(
         summary="One intake with its decision",
+        description="The stored decision (`assessment`), the latest clinician `review` if any, "
+        "and the `referral` it opened. `answers` only for clinicians and clinic admins.",
         parameters=[
             OpenApiParameter(
                 "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Intake id"
@@ -328,6 +334,8 @@ class PatientHistoryViewSet(ClinicViewSet):
 
     @extend_schema(
         summary="A patient's intakes, decisions, reviews and referral changes, oldest first",
+        description="The patient's details and every change-feed event about them, oldest "
+        "first: the same events as `/api/v1/events/`.",
         responses={200: s.PatientHistorySerializer, **error_responses(*READ_ERRORS, 404)},
     )
     def retrieve(self, request: Request, pk=None) -> Response:
