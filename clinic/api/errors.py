@@ -38,6 +38,8 @@ _FIELD_FOR = {
 _MESSAGES = {
     exceptions.ParseError: "The body is not valid JSON.",
     exceptions.NotFound: "Nothing was found at this address.",
+    # DRF's own message repeats the Content-Type sent.
+    exceptions.UnsupportedMediaType: "Send the body as JSON, with Content-Type: application/json.",
 }
 
 

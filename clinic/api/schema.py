@@ -10,7 +10,7 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from clinic.idempotency import VALID_IDEMPOTENCY_KEY
@@ -61,8 +61,87 @@ _WHEN = {
 }
 
 
+def _error(
+    status: int, code: str, message: str, *errors: tuple[str | None, str, str], **extra: Any
+) -> dict[str, Any]:
+    """An error body as clinic.api.errors writes it: (field, code, message) per error; one
+    error with no field and the body's code and message if none is given."""
+    listed = [{"field": field, "code": c, "message": m} for field, c, m in errors]
+    if not listed:
+        listed = [{"field": None, "code": code, "message": message}]
+    return {"status": status, "code": code, "message": message, "errors": listed, **extra}
+
+
+# Real bodies, as the service answers them (tests/contract/test_examples.py provokes each one
+# it can and compares): one or more per status code.
+ERROR_EXAMPLES: dict[int, dict[str, dict[str, Any]]] = {
+    400: {"A body field out of range": _error(
+        400, "invalid", "Some fields are not valid.",
+        ("answers.pain_score", "max_value", "Ensure this value is less than or equal to 10."))},
+    401: {"No API key": _error(
+        401, "not_authenticated", "Authentication credentials were not provided.",
+        ("Authorization", "not_authenticated", "Authentication credentials were not provided."))},
+    403: {"A role the caller lacks": _error(
+        403, "permission_denied", "Only a clinic admin may read the audit trail.")},
+    404: {"Not in the caller's branches": _error(
+        404, "not_found", "Nothing was found at this address.",
+        ("path", "not_found", "Nothing was found at this address."))},
+    406: {"Accept names no JSON": _error(
+        406, "not_acceptable", "Could not satisfy the request Accept header.",
+        ("Accept", "not_acceptable", "Could not satisfy the request Accept header."))},
+    409: {
+        "A known patient with another date of birth": _error(
+            409, "conflict", "The request conflicts with what is already stored.",
+            ("patient.date_of_birth", "conflict",
+             "Does not match the patient already held under this external_id.")),
+        "A referral move that is not legal now": _error(
+            409, "conflict", "The request conflicts with what is already stored.",
+            ("to", "conflict", "Cannot move from open to booked; allowed next: sent, cancelled."),
+            current_status="open", legal_next=["sent", "cancelled"]),
+        "The same Idempotency-Key still running": _error(
+            409, "idempotency_key_in_progress",
+            "A request with this Idempotency-Key is still being processed; retry soon.",
+            ("Idempotency-Key", "idempotency_key_in_progress",
+             "A request with this Idempotency-Key is still being processed; retry soon.")),
+    },
+    410: {"A used or expired link": _error(
+        410, "gone",
+        "This link has expired: links are valid for 15 minutes. Ask the clinic for a new one.")},
+    412: {"A stale If-Match": _error(
+        412, "precondition_failed", "The record has changed since it was read.",
+        ("If-Match", "precondition_failed",
+         "The referral has changed since you read it; fetch it again."))},
+    413: {"A body too large": _error(413, "too_large", "The request body is too large.")},
+    415: {"A body that is not JSON": _error(
+        415, "unsupported_media_type",
+        "Send the body as JSON, with Content-Type: application/json.",
+        ("Content-Type", "unsupported_media_type",
+         "Send the body as JSON, with Content-Type: application/json."))},
+    422: {"An Idempotency-Key reused with another body": _error(
+        422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.",
+        ("Idempotency-Key", "idempotency_key_reused",
+         "This Idempotency-Key was used with a different request."))},
+    429: {"Over the rate limit": _error(
+        429, "throttled", "Request was throttled. Expected available in 42 seconds.")},
+    503: {"No PDFs on this server": _error(
+        503, "unavailable", "PDFs cannot be made on this server: WeasyPrint could not load its "
+        "system libraries (...). Install them (README, \"PDFs\") and restart; the HTML page "
+        "still works.")},
+}  # fmt: skip
+
+
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorSerializer, description=_WHEN[code]) for code in codes}
+    return {
+        code: OpenApiResponse(
+            ErrorSerializer,
+            description=_WHEN[code],
+            examples=[
+                OpenApiExample(name, value=body, status_codes=[code], response_only=True)
+                for name, body in ERROR_EXAMPLES[code].items()
+            ],
+        )
+        for code in codes
+    }
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

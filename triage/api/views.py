@@ -38,6 +38,7 @@ from clinic.models import CLINICAL_ROLES, PrintLink
 from clinic.printable import pdf_wanted, printable
 from triage import rulesets, selectors, services
 from triage.api import serializers as s
+from triage.api.examples import intake_examples
 from triage.api.ruleset_serializers import BranchQuerySerializer, RulesetQuerySerializer
 from triage.api.ruleset_views import caller_branch_ids, caller_version, rule_table
 from triage.decisions import (
@@ -96,6 +97,7 @@ class EvaluateView(StrictQueryMixin, AuditedMixin, APIView):
         "engine holds with `?ruleset=` (what-if).",
         request=s.EvaluateInputSerializer,
         responses={200: s.DecisionSerializer, **error_responses(*WRITE_ERRORS)},
+        examples=intake_examples(response_code=200, stored=False),
     )
     def post(self, request: Request) -> Response:
         query = RulesetQuerySerializer(data=request.query_params)
@@ -177,6 +179,7 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         request=s.IntakeInputSerializer,
         parameters=[IDEMPOTENCY_KEY, response_header("Location", 201)],
         responses={201: s.IntakeSerializer, **error_responses(*WRITE_ERRORS, *IDEMPOTENT_ERRORS)},
+        examples=intake_examples(response_code=201, stored=True),
     )
     @idempotent
     def create(self, request: Request) -> Response:
