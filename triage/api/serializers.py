@@ -27,6 +27,24 @@ from triage.services import IntakeCreated, review_validate
 
 OLDEST_AGE_YEARS = 130
 
+# The rules a decision and a review keep that a schema cannot express (triage.services.
+# review_validate enforces them on a review; the engine's rules only ever make such decisions),
+# written out from the vocabulary so that the words cannot drift from it.
+SERVICES_RULE = (
+    "The service must suit the disposition: "
+    + "; ".join(
+        f"`{disposition}`: " + ", ".join(f"`{service}`" for service in services)
+        for disposition, services in v.SERVICES_BY_DISPOSITION.items()
+    )
+    + "."
+)
+URGENCY_RULE = (
+    "Only a `medical_referral` can be `urgent` or `emergency`: home care and physiotherapy "
+    "(either service) are always `routine`, so physiotherapy is never urgent."
+)
+IMAGING_RULE = "Only a `medical_referral` recommends imaging: otherwise `none`."
+REVIEW_RULES = f"{SERVICES_RULE} {URGENCY_RULE} {IMAGING_RULE}"
+
 
 def _earliest_birth_date(today: date) -> date:
     """The earliest birth date accepted: exactly OLDEST_AGE_YEARS ago."""
@@ -71,7 +89,11 @@ class PatientInputSerializer(StrictSerializer):
         help_text="The reception system's identifier for the patient, unique in the branch.",
         error_messages={"invalid": "Use letters, digits and . _ : / - only."},
     )
-    date_of_birth = serializers.DateField(input_formats=["iso-8601"])
+    date_of_birth = serializers.DateField(
+        input_formats=["iso-8601"],
+        help_text=f"`YYYY-MM-DD`. Not in the future (the clinic's date), and within the last "
+        f"{OLDEST_AGE_YEARS} years: else 400 (`future`, `too_old`).",
+    )
     sex = StrictChoiceField(v.SEXES)
 
     def validate_date_of_birth(self, value: date) -> date:
@@ -147,9 +169,9 @@ class DecisionSerializer(serializers.Serializer):
     """The triage decision (SPEC §1), as the engine computed it."""
 
     disposition = serializers.ChoiceField(v.DISPOSITIONS)
-    urgency = serializers.ChoiceField(v.URGENCIES)
-    service = serializers.ChoiceField(v.SERVICES)
-    imaging = serializers.ChoiceField(v.IMAGING)
+    urgency = serializers.ChoiceField(v.URGENCIES, help_text=URGENCY_RULE)
+    service = serializers.ChoiceField(v.SERVICES, help_text=SERVICES_RULE)
+    imaging = serializers.ChoiceField(v.IMAGING, help_text=IMAGING_RULE)
     startback = StartBackScoreSerializer()
     red_flags = RedFlagSerializer(many=True)
     reasons = ReasonSerializer(many=True, help_text="Every rule that fired, in rule order.")
@@ -269,10 +291,13 @@ class IntakeSerializer(serializers.ModelSerializer):
 
 class ReviewInputSerializer(StrictSerializer):
     disposition = StrictChoiceField(v.DISPOSITIONS)
-    urgency = StrictChoiceField(v.URGENCIES)
-    service = StrictChoiceField(v.SERVICES)
+    urgency = StrictChoiceField(v.URGENCIES, help_text=f"{URGENCY_RULE} Else 400.")
+    service = StrictChoiceField(v.SERVICES, help_text=f"{SERVICES_RULE} Else 400.")
     imaging = StrictChoiceField(
-        v.IMAGING, required=False, help_text="Defaults to the assessment's for a medical referral."
+        v.IMAGING,
+        required=False,
+        help_text=f"{IMAGING_RULE} Else 400. Defaults to the assessment's for a medical "
+        "referral, `none` otherwise.",
     )
     reason = serializers.CharField(max_length=2000, help_text="Why: kept with the review.")
 

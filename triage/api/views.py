@@ -216,7 +216,8 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         summary="Confirm or override the decision (clinicians only)",
         description="The assessment stays as computed; the review is its own record and the "
         "referral follows the final decision: opened, amended, or cancelled with the review's "
-        "reason as its note.",
+        "reason as its note. The rules a review keeps (400 naming each field that breaks "
+        f"one): {s.REVIEW_RULES}",
         request=s.ReviewInputSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={
