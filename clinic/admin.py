@@ -182,13 +182,14 @@ class ClinicAdminOnly(BranchScopedAdminMixin):
 class ApiKeyAdmin(ClinicAdminOnly, APIKeyModelAdmin):
     """Reception-system keys: issue (the key is shown once), rename, set an expiry, revoke."""
 
-    list_display = [*APIKeyModelAdmin.list_display, "branch"]
-    list_filter = [BranchFilter, "revoked"]
+    list_display = [*APIKeyModelAdmin.list_display, "branch", "test"]
+    list_filter = [BranchFilter, "revoked", "test"]
     list_select_related = ["branch"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        return (*fields, "branch") if obj is not None else fields
+        # A key's intakes were marked by what it was: a test key stays one, a real key too.
+        return (*fields, "branch", "test") if obj is not None else fields
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # revoke instead: intakes keep a link to the key that sent them

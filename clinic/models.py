@@ -45,6 +45,9 @@ class ApiKey(AbstractAPIKey):
     objects: ClassVar[ApiKeyManager] = ApiKeyManager()
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="api_keys")
+    # An integrator's key for building against production: its intakes are stored and decided
+    # as usual, but marked `test` and left out of the clinic's figures and worklist.
+    test = models.BooleanField(default=False, help_text="A test key: its intakes are marked test.")
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"

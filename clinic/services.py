@@ -17,9 +17,14 @@ from clinic.errors import Gone, NotFound
 from clinic.models import ApiKey, Branch, PrintLink, StaffRole
 
 
-def api_key_issue(*, branch: Branch, name: str, expiry_date=None) -> tuple[ApiKey, str]:
-    """A new key for a branch; the plain key is returned once and never stored."""
-    key, plain = ApiKey.objects.create_key(branch=branch, name=name, expiry_date=expiry_date)
+def api_key_issue(
+    *, branch: Branch, name: str, expiry_date=None, test: bool = False
+) -> tuple[ApiKey, str]:
+    """A new key for a branch; the plain key is returned once and never stored. A `test` key's
+    intakes are marked test (see ApiKey.test)."""
+    key, plain = ApiKey.objects.create_key(
+        branch=branch, name=name, expiry_date=expiry_date, test=test
+    )
     return cast(ApiKey, key), plain  # the manager of ApiKey creates ApiKeys
 
 
@@ -44,7 +49,10 @@ def api_key_rotate(*, api_key: ApiKey) -> tuple[ApiKey, str]:
     with transaction.atomic():
         api_key_revoke(api_key=api_key)
         return api_key_issue(
-            branch=api_key.branch, name=api_key.name, expiry_date=api_key.expiry_date
+            branch=api_key.branch,
+            name=api_key.name,
+            expiry_date=api_key.expiry_date,
+            test=api_key.test,  # a test key's replacement is a test key
         )
 
 

@@ -47,7 +47,7 @@ class _Median(Aggregate):
 def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> float | None:
     """The median wait from intake to first booking, worked out in the database."""
     waits = Referral.objects.filter(
-        branch_id__in=branch_ids, created_at__gte=since, booked_after__isnull=False
+        branch_id__in=branch_ids, created_at__gte=since, booked_after__isnull=False, test=False
     ).values_list("booked_after", flat=True)
     if connection.vendor == "postgresql":
         # One sort in one query: at a million intakes, counting then reading the middle row
@@ -65,7 +65,7 @@ def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> flo
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
     days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
     counts = (
-        Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since)
+        Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since, test=False)
         .annotate(day=TruncDate("submitted_at"))
         .values("day", "disposition")
         .annotate(n=Count("*"))  # from the (branch, submitted_at, disposition) index alone
@@ -77,7 +77,7 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
             by_day[row["disposition"]][index[row["day"]]] = row["n"]
 
     status_counts = dict(
-        Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since)
+        Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since, test=False)
         .values_list("status")
         .annotate(n=Count("*"))  # from the (branch, created_at) index that includes status
     )
@@ -85,7 +85,10 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
 
     median_hours_to_booked = _median_hours_to_booked(branch_ids, since)
 
-    reviews = Review.objects.filter(branch_id__in=branch_ids, created_at__gte=since)
+    # A test key's intakes (and so their reviews) are not the clinic's work.
+    reviews = Review.objects.filter(
+        branch_id__in=branch_ids, created_at__gte=since, intake__test=False
+    )
     changes = (
         reviews.filter(overridden=True)
         .values("disposition", "urgency", "intake__assessment__disposition",

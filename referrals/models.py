@@ -35,6 +35,9 @@ class Referral(models.Model):
     )
     # Bumped on every change: the ETag, so a stale write is refused (412).
     version = models.PositiveIntegerField(default=1)
+    # Its intake's `test` (a test key's), copied so that the worklist and the dashboard leave
+    # test referrals out without a join.
+    test = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -78,6 +78,7 @@ def referral_open(
         due_by=workflow.due_by(outcome.urgency, timezone.localtime(now)),
         created_at=now,
         updated_at=now,
+        test=intake.test,
     )
     _record_change(
         caller,

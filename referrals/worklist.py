@@ -117,7 +117,8 @@ class Worklist:
 
 
 def _referrals(branch_ids: tuple[int, ...], filters: Filters) -> QuerySet[Referral]:
-    referrals = with_overdue(Referral.objects.filter(branch_id__in=branch_ids))
+    # A test key's referrals are nobody's work: never on the worklist.
+    referrals = with_overdue(Referral.objects.filter(branch_id__in=branch_ids, test=False))
     if filters.reference:
         # Exact, as the admin's search: what the desk has in hand, and it uses the index.
         referrals = referrals.filter(patient__external_id=filters.reference)

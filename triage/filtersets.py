@@ -21,6 +21,10 @@ class IntakeFilterSet(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(
         field_name="patient_id", help_text="The patient's `id` (never the external reference)."
     )
+    test = true_false_filter(
+        field_name="test",
+        help_text="Only intakes sent with a test key (true), or only real ones (false).",
+    )
     submitted_after, submitted_before, submitted_on = time_window_filters("submitted_at")
 
     class Meta:

@@ -70,6 +70,8 @@ class Intake(models.Model):
     api_key = models.ForeignKey(
         ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="intakes"
     )
+    # Sent with a test key (ApiKey.test): decided as usual, left out of figures and worklist.
+    test = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -102,6 +104,9 @@ class Assessment(WriteOnceModel):
     imaging = models.CharField(max_length=20, choices=list(v.IMAGING_LABELS.items()))
     startback_risk = models.CharField(max_length=10, choices=labelled_choices(v.RISKS))
     has_red_flags = models.BooleanField()
+    # The intake's `test`, copied (as its branch and time are) so that figures counted from
+    # assessments leave test intakes out without a join.
+    test = models.BooleanField(default=False)
     age = models.PositiveSmallIntegerField(help_text="Whole years on the intake date.")
     ruleset_version = models.CharField(max_length=20)
     decision = models.JSONField(help_text="The engine's full output.")

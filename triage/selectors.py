@@ -46,7 +46,7 @@ def assessment_lookup(lookup: str) -> str | None:
     third of them to their assessments to count a filtered list took half a second)."""
     if lookup.startswith("assessment__"):
         return lookup.removeprefix("assessment__")
-    if lookup.split("__", 1)[0] in ("branch", "branch_id", "submitted_at"):
+    if lookup.split("__", 1)[0] in ("branch", "branch_id", "submitted_at", "test"):
         return lookup
     return None
 

@@ -88,6 +88,7 @@ def intake_create(
             questionnaire_version=QUESTIONNAIRE_VERSION,
             submitted_at=submitted_at,
             api_key=caller.api_key if isinstance(caller, KeyCaller) else None,
+            test=isinstance(caller, KeyCaller) and caller.api_key.test,
         )
         decided = decision.as_dict()
         intake.assessment = Assessment.objects.create(
@@ -100,6 +101,7 @@ def intake_create(
             imaging=decision.imaging,
             startback_risk=decision.startback.risk,
             has_red_flags=bool(decision.red_flags),
+            test=intake.test,
             age=age,
             ruleset_version=decision.ruleset_version,
             decision=decided,

@@ -4,7 +4,12 @@ from django.utils import timezone
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-from clinic.api.fields import StrictChoiceField, StrictRegexField, StrictSerializer
+from clinic.api.fields import (
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictRegexField,
+    StrictSerializer,
+)
 from clinic.models import ApiKey, StaffRole
 
 
@@ -27,7 +32,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ["prefix", "name", "branch", "created", "expiry_date", "revoked"]
+        fields = ["prefix", "name", "branch", "created", "expiry_date", "revoked", "test"]
         read_only_fields = fields
 
 
@@ -44,6 +49,13 @@ class ApiKeyCreateSerializer(StrictSerializer):
     branch = serializers.SlugField(required=False, help_text="Needed if you run several branches.")
     expiry_date = serializers.DateTimeField(
         required=False, allow_null=True, help_text="In the future; none: the key does not expire."
+    )
+    test = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="A test key, for building against this service safely: its intakes are "
+        "stored and decided as usual but marked `test`, and left out of the dashboard's "
+        "figures and the worklist.",
     )
 
     def validate_expiry_date(self, value):

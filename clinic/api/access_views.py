@@ -153,7 +153,8 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
         summary="Issue a reception key (the plain key is shown once)",
         description="Clinic admins only, for a branch they administer (`branch`, needed if "
         "they administer several). Store the `key` now: it is never shown again. Send it as "
-        "`Authorization: Api-Key <key>`.",
+        "`Authorization: Api-Key <key>`. With `test: true`, a test key: its intakes are "
+        "marked `test` and left out of the clinic's figures and worklist.",
         request=ApiKeyCreateSerializer,
         responses={201: IssuedApiKeySerializer, **error_responses(*WRITE_ERRORS)},
     )
@@ -171,6 +172,7 @@ class ApiKeyViewSet(ClinicViewSet, mixins.ListModelMixin):
             branch=branches.get(),
             name=data.validated_data["name"],
             expiry_date=data.validated_data.get("expiry_date"),
+            test=data.validated_data["test"],
         )
         return Response(_issued(api_key, key), status=status.HTTP_201_CREATED)
 

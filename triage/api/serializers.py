@@ -254,7 +254,9 @@ class IntakeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Intake
         fields = ["id", "patient", "submitted_at", "questionnaire_version", "answers",
-                  "assessment", "review", "referral"]  # fmt: skip
+                  "assessment", "review", "referral", "test"]  # fmt: skip
+        extra_kwargs = {"test": {"help_text": "Sent with a test key: not in the clinic's "
+                                 "figures or worklist."}}  # fmt: skip
         read_only_fields = fields
 
     # One nested serializer per list, not one per row: building a serializer copies its
