@@ -216,6 +216,7 @@ def test_only_clinicians_see_the_full_answers(api, clinician, receptionist):
 
 INTAKE_KEYS_FOR_RECEPTION = {
     "id", "patient", "submitted_at", "questionnaire_version", "assessment", "review", "referral",
+    "test",  # sent with a test key (tests/api/test_test_keys.py)
 }  # fmt: skip
 
 
