@@ -68,7 +68,9 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
         Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since, test=False)
         .annotate(day=TruncDate("submitted_at"))
         .values("day", "disposition")
-        .annotate(n=Count("*"))  # from the (branch, submitted_at, disposition) index alone
+        # The (branch, submitted_at, disposition) index finds the rows; `test` (test keys'
+        # intakes, left out) is read from each row: no longer an index-only count.
+        .annotate(n=Count("*"))
     )
     by_day = {name: [0] * len(days) for name in DISPOSITIONS}
     index = {day: i for i, day in enumerate(days)}
@@ -79,7 +81,9 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
     status_counts = dict(
         Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since, test=False)
         .values_list("status")
-        .annotate(n=Count("*"))  # from the (branch, created_at) index that includes status
+        # The (branch, created_at) index that includes status finds them; `test` is read from
+        # each row.
+        .annotate(n=Count("*"))
     )
     pipeline = [(status, status_counts.get(status, 0)) for status in STATUSES]
 
