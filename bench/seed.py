@@ -454,13 +454,13 @@ def given_created_at(*models):
 COLUMNS = {
     Patient: ("id", "branch_id", "external_id", "date_of_birth", "sex", "created_at"),
     Intake: ("id", "branch_id", "patient_id", "answers", "questionnaire_version",
-             "submitted_at", "api_key_id"),
+             "submitted_at", "api_key_id", "test"),
     Assessment: ("intake_id", "branch_id", "submitted_at", "disposition", "urgency", "service",
                  "imaging", "startback_risk", "has_red_flags", "age", "ruleset_version",
-                 "decision", "created_at"),
+                 "decision", "created_at", "test"),
     Referral: ("id", "branch_id", "intake_id", "patient_id", "service", "urgency", "imaging",
                "reasons_summary", "status", "due_by", "first_booked_at", "booked_after", "version",
-               "created_at", "updated_at"),
+               "created_at", "updated_at", "test"),
     Review: ("id", "intake_id", "branch_id", "reviewer_id", "disposition", "urgency", "service",
              "imaging", "reason", "overridden", "created_at"),
     ReferralHistory: ("referral_id", "kind", "from_status", "to_status", "note", "actor",
@@ -580,6 +580,7 @@ class Seeder:
             "questionnaire_version": QUESTIONNAIRE_VERSION,
             "submitted_at": submitted_at,
             "api_key_id": site.key.pk,
+            "test": False,  # a live key's intake (a test key's would be marked, issue 14)
         }
         assessment = {
             "intake_id": intake["id"],
@@ -595,6 +596,7 @@ class Seeder:
             "ruleset_version": decision.ruleset_version,
             "decision": decided,
             "created_at": submitted_at,
+            "test": False,
         }
         batch.intakes.append(intake)
         batch.assessments.append(assessment)
@@ -631,6 +633,7 @@ class Seeder:
             "status": "open",
             "due_by": workflow.due_by(outcome["urgency"], timezone.localtime(at, self.tz)),
             "created_at": at,
+            "test": False,
         }
         opened = Move(at, "", "open", by_reception=by_key)
         return referral, [opened, *referral_walk(self.rng, outcome["urgency"], at, self.now)]
