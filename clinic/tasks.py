@@ -1,0 +1,40 @@
+"""Webhook deliveries, as Celery tasks (the worker: `celery -A clinic worker -B`).
+
+One task per delivery, carrying its id only: a slow receiver holds up only its own task, and
+each task is safe to run twice (clinic.webhooks claims a delivery before sending it, so a
+duplicate task finds it not due and does nothing). The sweep runs every
+WEBHOOK_SWEEP_SECONDS from the worker's beat (-B).
+"""
+
+import logging
+
+from celery import shared_task
+
+from clinic import webhook_sending, webhooks
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="clinic.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> None:
+    claimed = webhooks.delivery_claim(delivery_id=delivery_id)
+    if claimed is None:
+        return
+    answer = webhook_sending.post(claimed.url, claimed.body, claimed.headers)
+    retry = webhooks.delivery_record(
+        delivery_id=delivery_id, status_code=answer.status_code, error=answer.error
+    )
+    if not answer.ok:
+        # Ids, status and our own words only: never the URL's query or the receiver's body.
+        log.info(
+            "webhook attempt failed",
+            extra={"delivery": delivery_id, "status": answer.status_code, "error": answer.error},
+        )
+    if retry is not None:
+        deliver_webhook.apply_async((delivery_id,), countdown=retry.total_seconds())
+
+
+@shared_task(name="clinic.webhooks_sweep")
+def webhooks_sweep() -> None:
+    for delivery_id in webhooks.deliveries_due():
+        deliver_webhook.delay(delivery_id)
