@@ -93,8 +93,14 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_stored(admin, body
 
 def test_without_private_networks_only_public_https_receivers_are_accepted(admin, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
-    refused = ["http://127.0.0.1:9/hook", "https://127.0.0.1/hook", "https://localhost/hook",
-               "https://10.0.0.5/hook", "https://169.254.169.254/latest", "https://[::1]/x"]  # fmt: skip
+    refused = [
+        "http://127.0.0.1:9/hook",
+        "https://127.0.0.1/hook",
+        "https://localhost/hook",
+        "https://10.0.0.5/hook",
+        "https://169.254.169.254/latest",
+        "https://[::1]/x",
+    ]
     for url in refused:
         body = {"url": url, "event_types": ["intake.created"]}
         response = admin.post(WEBHOOKS, body, format="json")
