@@ -148,8 +148,6 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-
-
 def _connection(target: Target, address: IPAddress) -> http.client.HTTPConnection:
     cls = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     return cls(target.host, target.port, address, TIMEOUT_SECONDS)

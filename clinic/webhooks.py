@@ -294,8 +294,9 @@ def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claimed 
             _fail(delivery, "The endpoint is disabled.")
             delivery.save()
             return None
-        never_tried = delivery.last_attempt_at is None and delivery.event_id is not None
-        if endpoint.unreachable_since is not None and never_tried:
+        # Fresh: never tried, nor sent on as a probe (which restarts its schedule).
+        fresh = delivery.last_attempt_at is None and delivery.scheduled_from == delivery.created_at
+        if endpoint.unreachable_since is not None and fresh and delivery.event_id is not None:
             # Parked until the endpoint answers again (a probe or a retry finds out).
             delivery.next_attempt_at = None
             delivery.queued_at = None
@@ -304,7 +305,7 @@ def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claimed 
         delivery.attempts += 1
         delivery.last_attempt_at = now
         delivery.next_attempt_at = now + CLAIM_LEASE
-        delivery.queued_at = now + CLAIM_LEASE
+        delivery.queued_at = now  # this task: the sweep re-sends only once the lease is out
         delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at", "queued_at"])
         body = message_body(delivery)
         return Claimed(delivery.pk, endpoint.url, body, message_headers(delivery, body, now))
