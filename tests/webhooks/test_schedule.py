@@ -15,8 +15,16 @@ from tests.webhooks.helpers import WEBHOOKS, subscribe
 
 URL = "http://127.0.0.1:9/hook"
 # The schedule, transcribed: the wait before each attempt.
-SCHEDULE = [timedelta(0), timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30),
-            timedelta(hours=2), timedelta(hours=5), timedelta(hours=10), timedelta(hours=10)]  # fmt: skip
+SCHEDULE = [
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+]
 
 
 def _event(slug: str = "north", type: str = "intake.created") -> WebhookDelivery:
