@@ -27,6 +27,18 @@ RESPONSE_LIMIT = 4096
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # IPv6 prefixes that carry an IPv4 address a translator reaches on our behalf (NAT64).
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# The special-purpose blocks (IANA's registries) spelled out here too, since what `ipaddress`
+# counts as global has changed between Python releases (192.0.0.0/24, for one).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+        "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "::ffff:0:0/96", "100::/64", "2001::/23", "2001:db8::/32",
+        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+)  # fmt: skip
 
 
 class UnsafeUrl(Exception):
@@ -36,6 +48,8 @@ class UnsafeUrl(Exception):
 def address_is_public(address: IPAddress) -> bool:
     """Whether an address is on the public internet: not loopback, private, link-local,
     multicast, reserved or unspecified, also when an IPv4 address hides inside an IPv6 one."""
+    if any(address in block for block in _NOT_PUBLIC if block.version == address.version):
+        return False
     if isinstance(address, ipaddress.IPv6Address):
         embedded = [address.ipv4_mapped, address.sixtofour]
         if address.teredo is not None:
