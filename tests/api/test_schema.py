@@ -43,6 +43,14 @@ OPERATIONS = [
     ("/api/v1/rulesets/{version}/rules/", "get", READ | {"200", "404"}),
     ("/api/v1/rulesets/{version}/activations/", "post", WRITE | {"201", "404", "409"}),
     ("/api/v1/rulesets/activations/", "get", READ | {"200", "400"}),
+    ("/api/v1/webhooks/", "get", READ | {"200", "400"}),
+    ("/api/v1/webhooks/", "post", WRITE | {"201"}),
+    ("/api/v1/webhooks/{id}/", "get", READ | {"200", "404"}),
+    ("/api/v1/webhooks/{id}/", "delete", READ | {"204", "404"}),
+    ("/api/v1/webhooks/{id}/rotate-secret/", "post", READ | {"201", "404"}),
+    ("/api/v1/webhooks/{id}/test/", "post", READ | {"202", "404"}),
+    ("/api/v1/webhooks/{id}/deliveries/", "get", READ | {"200", "400", "404"}),
+    ("/api/v1/webhooks/deliveries/{id}/resend/", "post", READ | {"202", "404", "409"}),
 ]
 
 
