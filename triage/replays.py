@@ -50,6 +50,16 @@ CHUNK = 2_000
 # The summary's counts, in the order the API and the report show them.
 COUNTS = ("intakes", "changed", "under_triaged", "over_triaged", "service_only", "rules_only")
 
+# What each count means, as the report and docs/clinical-safety.md say it.
+COUNT_WORDS = (
+    ("intakes", "Intakes re-decided"),
+    ("changed", "Changed: disposition, urgency, service or imaging differ"),
+    ("under_triaged", "Under-triaged: a lower disposition-then-urgency"),
+    ("over_triaged", "Over-triaged: a higher disposition-then-urgency"),
+    ("service_only", "Same disposition and urgency, another service or imaging"),
+    ("rules_only", "Same outcome, other rules behind it"),
+)
+
 
 def part_size() -> int:
     return int(getattr(settings, "REPLAY_PART_SIZE", DEFAULT_PART_SIZE))

@@ -51,6 +51,10 @@ OPERATIONS = [
     ("/api/v1/webhooks/{id}/test/", "post", READ | {"202", "404"}),
     ("/api/v1/webhooks/{id}/deliveries/", "get", READ | {"200", "400", "404"}),
     ("/api/v1/webhooks/deliveries/{id}/resend/", "post", READ | {"202", "404", "409"}),
+    ("/api/v1/rulesets/{version}/replays/", "post", WRITE | {"202", "404"}),
+    ("/api/v1/replays/{id}/", "get", READ | {"200", "404"}),
+    ("/api/v1/replays/{id}/changes/", "get", READ | {"200", "404"}),
+    ("/api/v1/replays/{id}/report/", "get", READ | {"200", "404", "503"}),
 ]
 
 

@@ -23,14 +23,16 @@ from referrals.models import Referral, ReferralHistory
 from tests.api.helpers import error_fields, post_json
 from tests.conftest import intake_body, key_client, staff_client
 from tests.rulesets.helpers import finished_replay
-from triage.models import Assessment, Intake, Patient, Review, RulesetActivation
+from triage.models import Assessment, Intake, Patient, Replay, Review, RulesetActivation
 
 ROLES = ("anonymous", "reception_key", "reception", "clinician", "clinic_admin",
          "safety_officer", "superuser")  # fmt: skip
+GOVERNANCE = ("clinician", "clinic_admin", "safety_officer")
 NORTH_ROLES = ("reception_key", "reception", "clinician", "clinic_admin", "safety_officer")
 OWN, OTHER = "own", "other"
 
 OPENS_A_REFERRAL = {"trauma": "major"}  # medical_referral / emergency: opens a referral
+UNCHANGED = ("medical_referral/emergency", "medical_referral/emergency", 1)  # MTX-<branch>
 REVIEW_BODY = {
     "disposition": "medical_referral",
     "urgency": "emergency",
@@ -59,6 +61,7 @@ class BranchRecords:
     staff_role_id: int  # a spare staff member's role in the branch, to remove
     webhook_id: str  # a webhook of the branch, and a delivery of it
     delivery_id: int
+    replay_id: str  # a finished replay of the branch's history
 
 
 @dataclass
@@ -96,6 +99,7 @@ def _branch_records(desk: APIClient, slug: str) -> BranchRecords:
         staff_role_id=StaffRole.objects.get(user__username=f"spare.{slug}").pk,
         webhook_id=str(endpoint.pk),
         delivery_id=delivery.pk,
+        replay_id=str(finished_replay(slug, started_by=None, matrix=[UNCHANGED]).id),
     )
 
 
@@ -139,6 +143,7 @@ def stored_state() -> tuple:
         sorted(RulesetActivation.objects.values_list("id", "branch_id", "version")),
         sorted(WebhookEndpoint.objects.values_list("id", "secret_encrypted", "url")),
         sorted(WebhookDelivery.objects.values_list("id", "state", "attempts", "scheduled_from")),
+        sorted(Replay.objects.values_list("id", "branch_id", "status")),
     )
 
 
@@ -198,6 +203,26 @@ def roles_only(status: int, roles: tuple[str, ...]) -> Expect:
 def activation_expect(role: str, scope: str | None) -> int:
     """Safety officers only; a superuser acts as a clinic admin, who may not activate."""
     return {"anonymous": 401, "safety_officer": 201}.get(role, 403)
+
+
+def replay_start_expect(role: str, scope: str | None) -> int:
+    """The branch's governance readers; a superuser acts for both branches, so must name one."""
+    if role == "anonymous":
+        return 401
+    if role == "superuser":
+        return 400
+    return 202 if role in GOVERNANCE else 403
+
+
+def replay_read_expect(role: str, scope: str | None) -> int:
+    """The branch's governance readers (another branch's replay: 404), and superusers."""
+    if role == "anonymous":
+        return 401
+    if role == "superuser":
+        return 200
+    if role not in GOVERNANCE:
+        return 403
+    return 404 if scope == OTHER else 200
 
 
 def intake_create_expect(role: str, scope: str | None) -> int:
@@ -311,6 +336,16 @@ def check_webhook_create(world: World, role: str, scope: str | None, response) -
         assert created.branch_id == world.north.branch.pk
 
 
+def check_replay_start(world: World, role: str, scope: str | None, response) -> None:
+    started = Replay.objects.exclude(pk__in=[world.north.replay_id, world.south.replay_id])
+    if response.status_code == 202:
+        assert started.get().branch_id == world.north.branch.pk
+    else:
+        assert not started.exists()
+        if response.status_code == 400:
+            assert error_fields(response) == {"branch"}
+
+
 def check_token_request(world: World, role: str, scope: str | None, response) -> None:
     assert error_fields(response) == {"password"}
 
@@ -339,8 +374,7 @@ def _evaluate(world: World) -> dict:
 def _activation(world: World) -> dict:
     """A replay of north, finished, with nothing to acknowledge (a Replay row as the replay
     worker leaves one: tests/rulesets/helpers.py), started by another person."""
-    unchanged = ("medical_referral/emergency", "medical_referral/emergency", 1)  # MTX-north
-    replay = finished_replay("north", matrix=[unchanged])
+    replay = finished_replay("north", matrix=[UNCHANGED])
     return {"replay": str(replay.id)}
 
 
@@ -427,9 +461,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         admins_only(202), target="delivery"
     ),
     (f"{V1}/rulesets/activations/", "get"): Operation(
-        roles_only(200, ("clinician", "clinic_admin", "safety_officer")),
-        check=check_activation_list,
+        roles_only(200, GOVERNANCE), check=check_activation_list
     ),
+    (f"{V1}/rulesets/{{version}}/replays/", "post"): Operation(
+        replay_start_expect, check=check_replay_start
+    ),
+    (f"{V1}/replays/{{id}}/", "get"): Operation(replay_read_expect, target="replay"),
+    (f"{V1}/replays/{{id}}/changes/", "get"): Operation(replay_read_expect, target="replay"),
+    (f"{V1}/replays/{{id}}/report/", "get"): Operation(replay_read_expect, target="replay"),
 }
 
 
@@ -457,6 +496,7 @@ def url_for(path: str, operation: Operation, world: World, scope: str | None) ->
         "staff_role": records.staff_role_id,
         "webhook": records.webhook_id,
         "delivery": records.delivery_id,
+        "replay": records.replay_id,
     }
     value = str(ids[operation.target])
     return path.replace("{id}", value).replace("{prefix}", value)

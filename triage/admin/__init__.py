@@ -3,6 +3,6 @@ and ruleset activations. Importing the package registers them."""
 
 from triage.admin.intakes import IntakeAdmin
 from triage.admin.patients import PatientAdmin
-from triage.admin.rulesets import RulesetActivationAdmin
+from triage.admin.rulesets import ReplayAdmin, RulesetActivationAdmin
 
-__all__ = ["IntakeAdmin", "PatientAdmin", "RulesetActivationAdmin"]
+__all__ = ["IntakeAdmin", "PatientAdmin", "ReplayAdmin", "RulesetActivationAdmin"]

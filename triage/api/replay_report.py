@@ -8,18 +8,8 @@ from django.utils import timezone
 from clinic.printable import printable
 from triage.engine import ruleset
 from triage.models import Replay
-from triage.replays import progress
+from triage.replays import COUNT_WORDS, progress
 from triage.rulesets import outcome_rank, under_triage_classes
-
-# What each count means, as the report and docs/clinical-safety.md say it.
-COUNT_WORDS = (
-    ("intakes", "Intakes re-decided"),
-    ("changed", "Changed: disposition, urgency, service or imaging differ"),
-    ("under_triaged", "Under-triaged: a lower disposition-then-urgency"),
-    ("over_triaged", "Over-triaged: a higher disposition-then-urgency"),
-    ("service_only", "Same disposition and urgency, another service or imaging"),
-    ("rules_only", "Same outcome, other rules behind it"),
-)
 
 
 def _classes(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -283,7 +283,7 @@ class ReplayViewSet(ClinicViewSet, mixins.RetrieveModelMixin):
 
 @extend_schema(
     tags=["rulesets"],
-    parameters=[OpenApiParameter("replay_pk", OpenApiTypes.UUID, OpenApiParameter.PATH,
+    parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH,
                                  description="The replay's id.")],
 )  # fmt: skip
 @extend_schema_view(
@@ -305,7 +305,5 @@ class ReplayChangeViewSet(ClinicViewSet, mixins.ListModelMixin):
     role_message = _REPLAY_READERS
 
     def get_scoped_queryset(self):
-        replay = get_or_not_found(
-            replays.replay_list(caller=self.caller), pk=self.kwargs["replay_pk"]
-        )
+        replay = get_or_not_found(replays.replay_list(caller=self.caller), pk=self.kwargs["id"])
         return replays.replay_changes(replay=replay)

@@ -22,7 +22,7 @@ urlpatterns = [
         name="patient-history",
     ),
     path(
-        "replays/<uuid:replay_pk>/changes/",
+        "replays/<uuid:id>/changes/",
         ruleset_views.ReplayChangeViewSet.as_view({"get": "list"}),
         name="replay-changes",
     ),
