@@ -58,7 +58,7 @@ def _storable_id(value: Any) -> str:
 
 def record(
     *,
-    request: Request | HttpRequest | None,
+    request: Request | HttpRequest,
     action: str,
     status_code: int,
     object_type: str = "",
@@ -73,8 +73,7 @@ def record(
     """One audit record. `caller` defaults to the request's user, which in the API is the
     authenticated Caller; admin pages pass the StaffCaller themselves. `actor` names someone
     who is not signed in (a failed sign-in); `outcome` overrides the one the status implies.
-    `link` is a signed link being opened: the opening is recorded under whoever made it.
-    `request` is None for what the service does on its own (a webhook endpoint disabled)."""
+    `link` is a signed link being opened: the opening is recorded under whoever made it."""
     if link is not None:
         who = {
             "actor": f"{link.created_by} via link {link.pk}"[:200],

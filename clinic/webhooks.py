@@ -30,9 +30,9 @@ from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from clinic import audit, webhook_secrets
+from clinic import webhook_secrets
 from clinic.errors import Conflict
-from clinic.models import Branch, Event, WebhookDelivery, WebhookEndpoint
+from clinic.models import AuditEvent, Branch, Event, WebhookDelivery, WebhookEndpoint
 
 # The wait before each attempt: the first at once, the eighth and last 10 hours after the 7th.
 RETRY_DELAYS = (
@@ -397,14 +397,16 @@ def _disable(endpoint: WebhookEndpoint, now: datetime, error: str) -> None:
         last_error="The endpoint was disabled.",
     )
     # The branch's clinic admins find why in the audit trail, as well as the API and admin.
-    audit.record(
-        request=None,
-        action="webhook.disabled",
-        status_code=200,
-        object_type="webhook",
-        object_ids=[endpoint.pk],
-        branch_id=endpoint.branch_id,
+    # Written as clinic.audit.record writes a record, with no request: the worker did this.
+    AuditEvent.objects.create(
+        at=now,
         actor="system:webhooks",
+        branch_id=endpoint.branch_id,
+        action="webhook.disabled",
+        object_type="webhook",
+        object_ids=[str(endpoint.pk)],
+        request_id="-",
+        status_code=200,
         outcome="allowed",
     )
 
