@@ -296,6 +296,8 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
 )
 # How often the worker's sweep looks for due retries and deliveries whose task was lost.
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=5.0)
+# A due delivery whose task was sent this long ago and has not run is sent again (lost tasks).
+WEBHOOK_REQUEUE_SECONDS = env.float("WEBHOOK_REQUEUE_SECONDS", default=120.0)
 # The worker runs the sweep itself (`celery -A clinic worker -B`, as the Procfile starts it).
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "clinic.webhooks_sweep", "schedule": WEBHOOK_SWEEP_SECONDS},

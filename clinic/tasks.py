@@ -22,7 +22,10 @@ def deliver_webhook(delivery_id: int) -> None:
         return
     answer = webhook_sending.post(claimed.url, claimed.body, claimed.headers)
     retry = webhooks.delivery_record(
-        delivery_id=delivery_id, status_code=answer.status_code, error=answer.error
+        delivery_id=delivery_id,
+        status_code=answer.status_code,
+        error=answer.error,
+        endpoint_healthy=claimed.endpoint_healthy,
     )
     if not answer.ok:
         # Ids, status and our own words only: never the URL's query or the receiver's body.

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -50,8 +51,6 @@ ROTATION_OVERLAP = timedelta(hours=24)
 # A claimed delivery is not due again until its lease runs out: longer than any send (10 s
 # timeouts), so it is sent twice only if the worker sending it died.
 CLAIM_LEASE = timedelta(seconds=60)
-# The sweep sends a task for a due delivery only if none was sent for it this long ago.
-REQUEUE_AFTER = timedelta(seconds=30)
 PROBE_INTERVAL = timedelta(seconds=30)
 # Retries this soon go to the broker with a countdown; later ones are left to the sweep.
 COUNTDOWN_LIMIT = timedelta(minutes=5)
@@ -274,41 +273,49 @@ class Claimed:
     url: str
     body: bytes
     headers: dict[str, str]
+    endpoint_healthy: bool  # neither failing nor unreachable when claimed
 
 
 def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claimed | None:
     """Take a due delivery for one attempt, or None if it is not due (delivered, leased by
-    another task, waiting) or must wait for its endpoint to answer again."""
+    another task, waiting) or must wait for its endpoint to answer again.
+
+    The claim is one conditional UPDATE (of two tasks for one delivery, one changes the row),
+    so the common case takes no lock and no transaction of its own."""
     now = now or timezone.now()
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint", "event")
-            .filter(pk=delivery_id, state=Pending, next_attempt_at__lte=now)
-            .first()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, state=Pending, next_attempt_at__lte=now
+    ).update(
+        attempts=F("attempts") + 1,
+        last_attempt_at=now,
+        next_attempt_at=now + CLAIM_LEASE,
+        queued_at=now,  # this task: the sweep re-sends only once the lease is out
+    )
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    if endpoint.disabled_at is not None and delivery.event_id is not None:
+        _fail(delivery, "The endpoint is disabled.")
+        delivery.save()
+        return None
+    # Fresh: never tried before this claim, nor sent on as a probe (which restarts its
+    # schedule) or resent.
+    fresh = delivery.attempts == 1 and delivery.scheduled_from == delivery.created_at
+    if endpoint.unreachable_since is not None and fresh and delivery.event_id is not None:
+        # Parked until the endpoint answers again (a probe or a retry finds out).
+        WebhookDelivery.objects.filter(pk=delivery_id).update(
+            attempts=0, last_attempt_at=None, next_attempt_at=None, queued_at=None
         )
-        if delivery is None:
-            return None
-        endpoint = delivery.endpoint
-        if endpoint.disabled_at is not None and delivery.event_id is not None:
-            _fail(delivery, "The endpoint is disabled.")
-            delivery.save()
-            return None
-        # Fresh: never tried, nor sent on as a probe (which restarts its schedule).
-        fresh = delivery.last_attempt_at is None and delivery.scheduled_from == delivery.created_at
-        if endpoint.unreachable_since is not None and fresh and delivery.event_id is not None:
-            # Parked until the endpoint answers again (a probe or a retry finds out).
-            delivery.next_attempt_at = None
-            delivery.queued_at = None
-            delivery.save(update_fields=["next_attempt_at", "queued_at"])
-            return None
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.next_attempt_at = now + CLAIM_LEASE
-        delivery.queued_at = now  # this task: the sweep re-sends only once the lease is out
-        delivery.save(update_fields=["attempts", "last_attempt_at", "next_attempt_at", "queued_at"])
-        body = message_body(delivery)
-        return Claimed(delivery.pk, endpoint.url, body, message_headers(delivery, body, now))
+        return None
+    body = message_body(delivery)
+    return Claimed(
+        delivery.pk,
+        endpoint.url,
+        body,
+        message_headers(delivery, body, now),
+        endpoint_healthy=endpoint.failing_since is None and endpoint.unreachable_since is None,
+    )
 
 
 def _fail(delivery: WebhookDelivery, error: str) -> None:
@@ -319,11 +326,25 @@ def _fail(delivery: WebhookDelivery, error: str) -> None:
 
 
 def delivery_record(
-    *, delivery_id: int, status_code: int | None, error: str, now: datetime | None = None
+    *,
+    delivery_id: int,
+    status_code: int | None,
+    error: str,
+    now: datetime | None = None,
+    endpoint_healthy: bool = False,
 ) -> timedelta | None:
     """Record an attempt's outcome. Returns how soon to try again if soon enough for a
-    countdown task (else the sweep sends it when due), or None."""
+    countdown task (else the sweep sends it when due), or None. `endpoint_healthy`: the
+    claim found the endpoint neither failing nor unreachable."""
     now = now or timezone.now()
+    delivered = status_code is not None and 200 <= status_code < 300
+    if delivered and endpoint_healthy:
+        # The common case: one statement, no lock on the endpoint that every delivery shares.
+        WebhookDelivery.objects.filter(pk=delivery_id).update(
+            state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
+            queued_at=None, last_status_code=status_code, last_error="",
+        )  # fmt: skip
+        return None
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
@@ -415,6 +436,9 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int
     """The sweep: deliveries due whose task is not on its way (none sent, or one sent long
     enough ago to be lost), marked as sent now; and a probe for each silent endpoint."""
     now = now or timezone.now()
+    # A task sent this long ago and not yet run is taken for lost and sent again: long enough
+    # that a backlog in the broker is not doubled, short enough that a lost one is not late.
+    requeue_after = timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
     with transaction.atomic():
         probing = WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(
             unreachable_since__isnull=False, disabled_at__isnull=True, probe_after__lte=now
@@ -426,7 +450,7 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int
         due = (
             WebhookDelivery.objects.select_for_update(skip_locked=True)
             .filter(state=Pending, next_attempt_at__lte=now)
-            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
             .order_by("next_attempt_at")
         )
         ids = list(due.values_list("pk", flat=True)[:limit])

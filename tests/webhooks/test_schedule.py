@@ -82,7 +82,8 @@ def test_a_2xx_is_a_delivery(admin, status):
     assert webhooks.delivery_claim(delivery_id=delivery.pk, now=timezone.now()) is None
 
 
-def test_a_claimed_delivery_is_not_sent_twice_until_its_lease_runs_out(admin):
+def test_a_claimed_delivery_is_not_sent_twice_until_its_lease_runs_out(admin, settings):
+    settings.WEBHOOK_REQUEUE_SECONDS = 30
     subscribe(admin, URL)
     delivery = _event()
     now = delivery.next_attempt_at
@@ -98,7 +99,8 @@ def test_a_claimed_delivery_is_not_sent_twice_until_its_lease_runs_out(admin):
 def test_the_sweep_sends_what_is_due_once(admin):
     subscribe(admin, URL)
     delivery = _event()
-    later = delivery.next_attempt_at + timedelta(seconds=31)  # its first task looks lost
+    assert webhooks.deliveries_due(now=delivery.next_attempt_at) == []  # its task is on its way
+    later = delivery.next_attempt_at + timedelta(seconds=121)  # its first task looks lost
 
     assert webhooks.deliveries_due(now=later) == [delivery.pk]
     assert webhooks.deliveries_due(now=later + timedelta(seconds=1)) == []
