@@ -20,7 +20,8 @@ Functions take `now` so that tests move time rather than wait.
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -283,6 +284,24 @@ def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claimed 
     The claim is one conditional UPDATE (of two tasks for one delivery, one changes the row),
     so the common case takes no lock and no transaction of its own."""
     now = now or timezone.now()
+    with _bookkeeping():
+        return _claim(delivery_id, now)
+
+
+@contextmanager
+def _bookkeeping() -> Iterator[None]:
+    """A transaction for a delivery's own state, which PostgreSQL may commit without waiting
+    for the disk: a crash could lose only the last moments' claims and outcomes, and that
+    means a delivery sent again under the same webhook-id, which at-least-once allows. It
+    spares each send two disk flushes."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _claim(delivery_id: int, now: datetime) -> Claimed | None:
     claimed = WebhookDelivery.objects.filter(
         pk=delivery_id, state=Pending, next_attempt_at__lte=now
     ).update(
@@ -340,10 +359,11 @@ def delivery_record(
     delivered = status_code is not None and 200 <= status_code < 300
     if delivered and endpoint_healthy:
         # The common case: one statement, no lock on the endpoint that every delivery shares.
-        WebhookDelivery.objects.filter(pk=delivery_id).update(
-            state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
-            queued_at=None, last_status_code=status_code, last_error="",
-        )  # fmt: skip
+        with _bookkeeping():
+            WebhookDelivery.objects.filter(pk=delivery_id).update(
+                state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
+                queued_at=None, last_status_code=status_code, last_error="",
+            )  # fmt: skip
         return None
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
