@@ -1,9 +1,9 @@
 """Webhook deliveries, as Celery tasks (the worker: `celery -A clinic worker -B`).
 
-One task per delivery, carrying its id only: a slow receiver holds up only its own task, and
-each task is safe to run twice (clinic.webhooks claims a delivery before sending it, so a
-duplicate task finds it not due and does nothing). The sweep runs every
-WEBHOOK_SWEEP_SECONDS from the worker's beat (-B).
+One task per delivery, or per endpoint for the events of one change, carrying ids only: a slow
+receiver holds up only its own tasks. Each task is safe to run twice: clinic.webhooks claims a
+delivery before sending it, so a duplicate task finds it not due and does nothing. The sweep
+runs every WEBHOOK_SWEEP_SECONDS from the worker's beat (-B).
 """
 
 import logging
@@ -17,6 +17,17 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="clinic.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> None:
+    _deliver(delivery_id)
+
+
+@shared_task(name="clinic.deliver_webhooks")
+def deliver_webhooks(delivery_ids: list[int]) -> None:
+    """Several deliveries to one endpoint (the events of one change), one after another."""
+    for delivery_id in delivery_ids:
+        _deliver(delivery_id)
+
+
+def _deliver(delivery_id: int) -> None:
     claimed = webhooks.delivery_claim(delivery_id=delivery_id)
     if claimed is None:
         return

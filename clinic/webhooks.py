@@ -156,7 +156,7 @@ SELECT w.id, e.id, e.type, 'pending', 0, %(now)s, %(now)s, %(now)s, %(now)s, ''
 FROM clinic_event e
 JOIN clinic_webhookendpoint w ON w.branch_id = e.branch_id
 WHERE e.id IN ({ids}) AND w.disabled_at IS NULL AND {subscribed}
-RETURNING id
+RETURNING id, endpoint_id
 """
 _SUBSCRIBED = {
     "postgresql": "w.event_types @> jsonb_build_array(e.type)",
@@ -179,20 +179,30 @@ def fan_out(events: Iterable[Event]) -> list[int]:
     params["now"] = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        delivery_ids = [row[0] for row in cursor.fetchall()]
-    _enqueue_on_commit(delivery_ids)
-    return delivery_ids
+        rows = cursor.fetchall()
+    # One task per endpoint for what this change sent it, in event order: a receiver's
+    # slowness holds up only its own deliveries, and a change with several events costs one
+    # message to the broker per endpoint, not one per event.
+    by_endpoint: dict[Any, list[int]] = {}
+    for delivery_id, endpoint_id in sorted(rows):
+        by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
+    for group in by_endpoint.values():
+        _enqueue_on_commit(group)
+    return [delivery_id for delivery_id, _ in rows]
 
 
 def _enqueue_on_commit(delivery_ids: list[int]) -> None:
+    """Once the transaction commits, a task sends these deliveries (all to one endpoint)."""
     if not delivery_ids:
         return
 
     def enqueue() -> None:
         from clinic import tasks  # the tasks call this module: import them only when needed
 
-        for delivery_id in delivery_ids:
-            tasks.deliver_webhook.delay(delivery_id)
+        if len(delivery_ids) == 1:
+            tasks.deliver_webhook.delay(delivery_ids[0])
+        else:
+            tasks.deliver_webhooks.delay(delivery_ids)
 
     transaction.on_commit(enqueue, robust=True)
 
