@@ -289,13 +289,9 @@ class Claimed:
 
 def delivery_claim(*, delivery_id: int, now: datetime | None = None) -> Claimed | None:
     """Take a due delivery for one attempt, or None if it is not due (delivered, leased by
-    another task, waiting) or must wait for its endpoint to answer again.
-
-    The claim is one conditional UPDATE (of two tasks for one delivery, one changes the row),
-    so the common case takes no lock and no transaction of its own."""
-    now = now or timezone.now()
-    with _bookkeeping():
-        return _claim(delivery_id, now)
+    another task, waiting) or must wait for its endpoint to answer again."""
+    claimed = deliveries_claim(delivery_ids=[delivery_id], now=now)
+    return claimed[0] if claimed else None
 
 
 @contextmanager
@@ -311,40 +307,68 @@ def _bookkeeping() -> Iterator[None]:
         yield
 
 
-def _claim(delivery_id: int, now: datetime) -> Claimed | None:
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, state=Pending, next_attempt_at__lte=now
-    ).update(
-        attempts=F("attempts") + 1,
-        last_attempt_at=now,
-        next_attempt_at=now + CLAIM_LEASE,
-        queued_at=now,  # this task: the sweep re-sends only once the lease is out
-    )
-    if not claimed:
-        return None
-    delivery = WebhookDelivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    if endpoint.disabled_at is not None and delivery.event_id is not None:
-        _fail(delivery, "The endpoint is disabled.")
-        delivery.save()
-        return None
-    # Fresh: never tried before this claim, nor sent on as a probe (which restarts its
-    # schedule) or resent.
-    fresh = delivery.attempts == 1 and delivery.scheduled_from == delivery.created_at
-    if endpoint.unreachable_since is not None and fresh and delivery.event_id is not None:
-        # Parked until the endpoint answers again (a probe or a retry finds out).
-        WebhookDelivery.objects.filter(pk=delivery_id).update(
-            attempts=0, last_attempt_at=None, next_attempt_at=None, queued_at=None
+def deliveries_claim(*, delivery_ids: list[int], now: datetime | None = None) -> list[Claimed]:
+    """Take those of these deliveries that are due, for one attempt each, in one transaction:
+    rows another task holds are skipped, and once this commits they are leased (not due) for
+    CLAIM_LEASE. The messages to send, in id order."""
+    now = now or timezone.now()
+    with _bookkeeping():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint", "event")
+            .filter(pk__in=delivery_ids, state=Pending, next_attempt_at__lte=now)
+            .order_by("pk")
         )
-        return None
-    body = message_body(delivery)
-    return Claimed(
-        delivery.pk,
-        endpoint.url,
-        body,
-        message_headers(delivery, body, now),
-        endpoint_healthy=endpoint.failing_since is None and endpoint.unreachable_since is None,
-    )
+        claimed: list[Claimed] = []
+        parked: list[int] = []
+        for delivery in due:
+            endpoint = delivery.endpoint
+            if endpoint.disabled_at is not None and delivery.event_id is not None:
+                _fail(delivery, "The endpoint is disabled.")
+                delivery.save()
+                continue
+            # Fresh: never tried, nor sent on as a probe (which restarts its schedule).
+            fresh = (
+                delivery.last_attempt_at is None
+                and delivery.scheduled_from == delivery.created_at
+                and delivery.event_id is not None
+            )
+            if endpoint.unreachable_since is not None and fresh:
+                parked.append(delivery.pk)  # until the endpoint answers again
+                continue
+            delivery.attempts += 1
+            body = message_body(delivery)
+            healthy = endpoint.failing_since is None and endpoint.unreachable_since is None
+            headers = message_headers(delivery, body, now)
+            claimed.append(Claimed(delivery.pk, endpoint.url, body, headers, healthy))
+        if parked:
+            WebhookDelivery.objects.filter(pk__in=parked).update(
+                next_attempt_at=None, queued_at=None
+            )
+        if claimed:
+            WebhookDelivery.objects.filter(pk__in=[c.delivery_id for c in claimed]).update(
+                attempts=F("attempts") + 1,
+                last_attempt_at=now,
+                next_attempt_at=now + CLAIM_LEASE,
+                queued_at=now,  # this task: the sweep re-sends only once the lease is out
+            )
+    return claimed
+
+
+def deliveries_delivered(*, delivered: list[tuple[int, int]], now: datetime | None = None) -> None:
+    """Record the 2xx answers (delivery id, status code) of deliveries claimed from an endpoint
+    neither failing nor unreachable: a statement per status code (usually one), and no lock on
+    the endpoint that all its deliveries share."""
+    now = now or timezone.now()
+    by_status: dict[int, list[int]] = {}
+    for delivery_id, status_code in delivered:
+        by_status.setdefault(status_code, []).append(delivery_id)
+    with _bookkeeping():
+        for status_code, ids in by_status.items():
+            WebhookDelivery.objects.filter(pk__in=ids).update(
+                state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
+                queued_at=None, last_status_code=status_code, last_error="",
+            )  # fmt: skip
 
 
 def _fail(delivery: WebhookDelivery, error: str) -> None:
