@@ -283,6 +283,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # A worker started before its broker (a deploy, a reboot) waits for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Intakes per replay part (triage.replays). Read from the environment so that tests which start
+# a real web server and worker can cut a small history into many parts, as a large one is.
+REPLAY_PART_SIZE = env.int("REPLAY_PART_SIZE", default=20_000)
 
 # Webhooks (clinic.webhooks). Their signing secrets are encrypted at rest with Fernet keys:
 # WEBHOOK_SECRET_KEY is one or more (comma-separated; the first encrypts, any decrypts, so a key
