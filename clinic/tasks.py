@@ -56,5 +56,5 @@ def _deliver(delivery_ids: list[int]) -> None:
 
 @shared_task(name="clinic.webhooks_sweep")
 def webhooks_sweep() -> None:
-    for delivery_id in webhooks.deliveries_due():
-        deliver_webhook.delay(delivery_id)
+    for batch in webhooks.deliveries_due():
+        deliver_webhooks.delay(batch)

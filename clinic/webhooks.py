@@ -486,9 +486,14 @@ def _disable(endpoint: WebhookEndpoint, now: datetime, error: str) -> None:
     )
 
 
-def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+SWEEP_BATCH = 50  # deliveries to one endpoint per task the sweep sends
+
+
+def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[list[int]]:
     """The sweep: deliveries due whose task is not on its way (none sent, or one sent long
-    enough ago to be lost), marked as sent now; and a probe for each silent endpoint."""
+    enough ago to be lost), marked as sent now, in batches of one endpoint's (a task each:
+    a backlog drains fast once a receiver is back, and no endpoint waits on another); and a
+    probe for each silent endpoint."""
     now = now or timezone.now()
     # A task sent this long ago and not yet run is taken for lost and sent again: long enough
     # that a backlog in the broker is not doubled, short enough that a lost one is not late.
@@ -507,6 +512,13 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
             .order_by("next_attempt_at")
         )
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        WebhookDelivery.objects.filter(pk__in=ids).update(queued_at=now)
-    return ids
+        rows = list(due.values_list("pk", "endpoint_id")[:limit])
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(queued_at=now)
+    by_endpoint: dict[Any, list[int]] = {}
+    for pk, endpoint_id in sorted(rows):
+        by_endpoint.setdefault(endpoint_id, []).append(pk)
+    return [
+        ids[start : start + SWEEP_BATCH]
+        for ids in by_endpoint.values()
+        for start in range(0, len(ids), SWEEP_BATCH)
+    ]

@@ -92,7 +92,7 @@ def test_a_claimed_delivery_is_not_sent_twice_until_its_lease_runs_out(admin, se
     assert webhooks.delivery_claim(delivery_id=delivery.pk, now=now) is None
     assert webhooks.deliveries_due(now=now + timedelta(seconds=59)) == []
     # The worker died mid-send: once the lease is out the sweep sends it again.
-    assert webhooks.deliveries_due(now=now + timedelta(seconds=61)) == [delivery.pk]
+    assert webhooks.deliveries_due(now=now + timedelta(seconds=61)) == [[delivery.pk]]
     assert webhooks.delivery_claim(delivery_id=delivery.pk, now=now + timedelta(seconds=61))
 
 
@@ -102,7 +102,7 @@ def test_the_sweep_sends_what_is_due_once(admin):
     assert webhooks.deliveries_due(now=delivery.next_attempt_at) == []  # its task is on its way
     later = delivery.next_attempt_at + timedelta(seconds=121)  # its first task looks lost
 
-    assert webhooks.deliveries_due(now=later) == [delivery.pk]
+    assert webhooks.deliveries_due(now=later) == [[delivery.pk]]
     assert webhooks.deliveries_due(now=later + timedelta(seconds=1)) == []
 
 
@@ -166,7 +166,7 @@ def test_while_an_endpoint_is_silent_new_deliveries_wait_and_go_when_it_answers(
     waiting.refresh_from_db()
     assert waiting.next_attempt_at is None and waiting.attempts == 0
     # One probe goes every 30 seconds.
-    assert webhooks.deliveries_due(now=now + timedelta(seconds=31)) == [waiting.pk]
+    assert webhooks.deliveries_due(now=now + timedelta(seconds=31)) == [[waiting.pk]]
     _attempt(waiting, now + timedelta(seconds=31), status=204, error="")
     # It answered: the earlier delivery's retry goes at once rather than on its schedule.
     first.refresh_from_db()
