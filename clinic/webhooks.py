@@ -379,26 +379,12 @@ def _fail(delivery: WebhookDelivery, error: str) -> None:
 
 
 def delivery_record(
-    *,
-    delivery_id: int,
-    status_code: int | None,
-    error: str,
-    now: datetime | None = None,
-    endpoint_healthy: bool = False,
+    *, delivery_id: int, status_code: int | None, error: str, now: datetime | None = None
 ) -> timedelta | None:
     """Record an attempt's outcome. Returns how soon to try again if soon enough for a
-    countdown task (else the sweep sends it when due), or None. `endpoint_healthy`: the
-    claim found the endpoint neither failing nor unreachable."""
+    countdown task (else the sweep sends it when due), or None. (A 2xx from an endpoint that
+    was neither failing nor unreachable is recorded by `deliveries_delivered` instead.)"""
     now = now or timezone.now()
-    delivered = status_code is not None and 200 <= status_code < 300
-    if delivered and endpoint_healthy:
-        # The common case: one statement, no lock on the endpoint that every delivery shares.
-        with _bookkeeping():
-            WebhookDelivery.objects.filter(pk=delivery_id).update(
-                state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
-                queued_at=None, last_status_code=status_code, last_error="",
-            )  # fmt: skip
-        return None
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
