@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 TARGET_P50, TARGET_P99 = 1.0, 3.0
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clinic_bench_hooks"
+ANSWERS: dict = {}  # a valid set of answers with no findings, filled in by main()
 
 
 def parse_args() -> argparse.Namespace:
@@ -128,10 +129,8 @@ print(json.dumps([key, secret]))
 
 def intake(n: int, tag: str) -> bytes:
     born = (datetime.now(UTC).date() - timedelta(days=40 * 365)).isoformat()
-    answers_path = ROOT / "bench" / ".webhook-answers.json"
-    answers = json.loads(answers_path.read_text())
     body = {"patient": {"external_id": f"HOOK-{tag}-{n}", "date_of_birth": born,
-                        "sex": "female"}, "answers": answers}  # fmt: skip
+                        "sex": "female"}, "answers": ANSWERS}  # fmt: skip
     return json.dumps(body).encode()
 
 
@@ -238,7 +237,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.engine.builders import baseline_answers  # a valid set of answers, no findings
 
-    (ROOT / "bench" / ".webhook-answers.json").write_text(json.dumps(baseline_answers()))
+    ANSWERS.update(baseline_answers())
     rport, wport = free_port(), free_port()
     receiver_url = f"http://127.0.0.1:{rport}/hook"
     key, secret = setup(env, receiver_url)
@@ -292,7 +291,6 @@ def main() -> None:
                 print(f"  every event arrived {last - back:.1f} s after the receiver was back")
             else:
                 print(f"  NOT all arrived within {args.wait:g} s of the receiver coming back")
-    (ROOT / "bench" / ".webhook-answers.json").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
