@@ -38,7 +38,7 @@ setup-demo: $(VENV)/.runtime
 # whenever runserver ends (Ctrl-C, an error), so nothing is left running.
 run: setup-demo
 	@log=$${CLINIC_VAR_DIR:-var}/celery-worker.log; echo "Starting the background worker (log: $$log)"; \
-	$(PY) -m celery -A clinic worker --loglevel INFO >>"$$log" 2>&1 & \
+	$(PY) -m celery -A clinic worker -B --loglevel INFO >>"$$log" 2>&1 & \
 	worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \

@@ -21,7 +21,16 @@ from clinic.admin_mixins import (
     ReadOnlyAdminMixin,
     staff_caller,
 )
-from clinic.models import ADMIN_ROLES, ApiKey, AuditEvent, Branch, Event, StaffRole
+from clinic.models import (
+    ADMIN_ROLES,
+    ApiKey,
+    AuditEvent,
+    Branch,
+    Event,
+    StaffRole,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 # The library's own key model is unused: every key here belongs to a branch.
 admin.site.unregister(APIKey)
@@ -298,3 +307,34 @@ class AuditEventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdm
         except ValueError:
             return queryset.filter(Q(actor=term) | Q(request_id=term)), False
         return queryset.filter(patients__patient_id=patient_id), False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdmin):
+    """Read-only: clinic admins manage webhooks through the API (POST /api/v1/webhooks/),
+    which shows the secret once; here they see where deliveries go and why one stopped."""
+
+    branch_roles = ADMIN_ROLES
+    list_display = ["url", "branch", "created_at", "failing_since", "disabled_at"]
+    list_filter = [BranchFilter]
+    list_select_related = ["branch"]
+    # Never the encrypted secrets: they are no use to a person, and stay out of every page.
+    fields = ["id", "branch", "url", "event_types", "description", "created_by", "created_at",
+              "previous_secret_expires_at", "failing_since", "unreachable_since",
+              "disabled_at", "disabled_reason"]  # fmt: skip
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdmin):
+    branch_roles = ADMIN_ROLES
+    branch_field = "endpoint__branch"
+    list_display = ["id", "type", "endpoint", "state", "attempts", "last_status_code",
+                    "next_attempt_at", "created_at"]  # fmt: skip
+    list_filter = ["state", "type"]
+    list_select_related = ["endpoint"]
+
+    def _works_in(self, request, obj=None) -> bool:
+        branch_ids = staff_caller(request).branch_ids_as(self.branch_roles)
+        if obj is None:
+            return bool(branch_ids)
+        return obj.endpoint.branch_id in branch_ids

@@ -18,6 +18,7 @@ from uuid import UUID
 from django.db import connection
 from django.utils import timezone
 
+from clinic import webhooks
 from clinic.models import Branch, Event
 
 _FEED_LOCK_KEY = 0x7472696167  # any constant shared by every writer of the feed
@@ -80,3 +81,5 @@ def _write(events: list[Event]) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK_KEY])
     Event.objects.bulk_create(events)
+    # Webhook deliveries go in with their events, in the same transaction (one statement).
+    webhooks.fan_out(events)

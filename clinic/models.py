@@ -1,5 +1,6 @@
 """Clinic branches and the API keys their reception systems use."""
 
+import uuid
 from typing import ClassVar
 
 from django.conf import settings
@@ -256,3 +257,93 @@ class PrintLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} link {self.id} by {self.created_by}"
+
+
+class WebhookEndpoint(models.Model):
+    """A receiver a clinic admin subscribed to some of the change feed's event types.
+
+    Its signing secrets are stored only encrypted (clinic.webhook_secrets, with a key from the
+    environment), so a database dump alone does not reveal them. After a rotation the previous
+    secret keeps signing beside the new one until `previous_secret_expires_at`, so receivers
+    can switch over without dropping a delivery.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    event_types = models.JSONField(default=list, help_text="Change-feed event types sent here.")
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    secret_encrypted = models.TextField(editable=False)
+    previous_secret_encrypted = models.TextField(blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
+    # Since when every attempt has failed (none if the last one succeeded): five days of it
+    # disable the endpoint, and while it lasts new deliveries wait rather than each tie up a
+    # worker on a receiver that is down (clinic.webhooks).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    # Since when attempts get no HTTP answer at all, and when the next probe may go.
+    unreachable_since = models.DateTimeField(null=True, blank=True)
+    probe_after = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["branch", "-created_at"], name="webhook_branch_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.branch_id})"
+
+
+class WebhookDelivery(models.Model):
+    """One event to send to one endpoint, and how sending it has gone so far.
+
+    `webhook-id` is the event's id, the same on every attempt, so a receiver drops duplicates.
+    A test delivery (`webhook.test`) has no event. Nothing of the receiver's answer is kept
+    but its status code and a short error, never a body that could quote patient data back.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    type = models.CharField(max_length=30)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    # When the current round of attempts began (creation, or a manual resend): the retry
+    # schedule counts from here.
+    scheduled_from = models.DateTimeField()
+    # Due then; none while it waits for a failing endpoint to answer again (see failing_since).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a task was last sent for it: the sweep sends another only if that one looks lost.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_log"),
+        ]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.type} → {self.endpoint_id} ({self.state})"
+
+    @property
+    def message_id(self) -> str:
+        """The `webhook-id` header: the change-feed event's id; a test delivery's own."""
+        return str(self.event_id) if self.event_id is not None else f"test-{self.pk}"

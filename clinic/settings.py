@@ -288,6 +288,26 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # a real web server and worker can cut a small history into many parts, as a large one is.
 REPLAY_PART_SIZE = env.int("REPLAY_PART_SIZE", default=20_000)
 
+# Webhooks (clinic.webhooks). Their signing secrets are encrypted at rest with Fernet keys:
+# WEBHOOK_SECRET_KEY is one or more (comma-separated; the first encrypts, any decrypts, so a key
+# can be rotated), else a key derived from the Django secret key. Keep it out of the database's
+# backups, or a dump alone would reveal the secrets.
+WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="")
+# Receivers on loopback, private, link-local or other non-public addresses, and plain http,
+# are refused unless this is on: on by default only for tests and the local demo.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DJANGO_ENV in ("development", "test")
+)
+# How often the worker's sweep looks for due retries and deliveries whose task was lost.
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=5.0)
+# A due delivery whose task was sent this long ago and has not run is sent again (lost tasks).
+WEBHOOK_REQUEUE_SECONDS = env.float("WEBHOOK_REQUEUE_SECONDS", default=120.0)
+# The worker runs the sweep itself (`celery -A clinic worker -B`, as the Procfile starts it).
+CELERY_BEAT_SCHEDULE = {
+    "webhooks-sweep": {"task": "clinic.webhooks_sweep", "schedule": WEBHOOK_SWEEP_SECONDS},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery-beat-schedule")
+
 # Staff API tokens (django-rest-knox): only a SHA-512 digest is stored; they expire and can be
 # revoked.
 REST_KNOX = {

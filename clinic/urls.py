@@ -12,6 +12,12 @@ from clinic.api.access_views import (
 from clinic.api.audit_views import AuditEventViewSet
 from clinic.api.feed_views import EventFeedView
 from clinic.api.health_views import HealthView
+from clinic.api.paths import UUID
+from clinic.api.webhook_views import (
+    WebhookDeliveryLogViewSet,
+    WebhookDeliveryViewSet,
+    WebhookViewSet,
+)
 from referrals.admin_dashboard import dashboard_view
 from referrals.admin_worklist import move_view
 
@@ -19,6 +25,12 @@ router = SimpleRouter()
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 router.register("staff-roles", StaffRoleViewSet, basename="staff-role")
+# Deliveries before webhooks: `webhooks/deliveries/...` must not be read as a webhook's id.
+router.register("webhooks/deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register(
+    rf"webhooks/(?P<id>{UUID})/deliveries", WebhookDeliveryLogViewSet, basename="webhook-log"
+)
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("healthz", HealthView.as_view(), name="healthz"),

@@ -23,7 +23,7 @@ TAGS = [
     {"name": CLINICIANS, "description": "Clinicians: reviewing decisions, patient history, "
      "referrals and their letters, rule tables and replays."},
     {"name": ADMINS, "description": "Clinic admins: reception keys, staff roles, the audit "
-     "trail."},
+     "trail, webhooks."},
     {"name": SAFETY, "description": "Clinical safety officers: ruleset versions, replays "
      "and activations."},
     {"name": OPERATIONS_TAG, "description": "Running the service: health checks."},
@@ -74,6 +74,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     (f"{V1}/replays/{{id}}/report/", "get"): ("getReplayReport", (CLINICIANS, SAFETY, ADMINS)),
     (f"{V1}/replays/{{id}}/changes/", "get"): (
         "listReplayChanges", (CLINICIANS, SAFETY, ADMINS)),
+    (f"{V1}/webhooks/", "get"): ("listWebhooks", (ADMINS,)),
+    (f"{V1}/webhooks/", "post"): ("createWebhook", (ADMINS,)),
+    (f"{V1}/webhooks/{{id}}/", "get"): ("getWebhook", (ADMINS,)),
+    (f"{V1}/webhooks/{{id}}/", "delete"): ("deleteWebhook", (ADMINS,)),
+    (f"{V1}/webhooks/{{id}}/rotate-secret/", "post"): ("rotateWebhookSecret", (ADMINS,)),
+    (f"{V1}/webhooks/{{id}}/test/", "post"): ("testWebhook", (ADMINS,)),
+    (f"{V1}/webhooks/{{id}}/deliveries/", "get"): ("listWebhookDeliveries", (ADMINS,)),
+    (f"{V1}/webhooks/deliveries/{{id}}/resend/", "post"): ("resendWebhookDelivery", (ADMINS,)),
 }  # fmt: skip
 
 

@@ -364,8 +364,10 @@ def test_every_operation_of_the_schema_refuses_an_unknown_parameter(
         if path.startswith("/api/v1/referrals/{id}"):
             url = path.replace("{id}", stored["referral"]["id"])
         client = clinician if path.endswith("/review/") else superuser
-        if path.startswith("/api/v1/replays/"):
+        if path.startswith(("/api/v1/replays/", "/api/v1/webhooks/{id}")):
             url = path.replace("{id}", str(uuid.uuid4()))  # refused for its query before lookup
+        if path.startswith("/api/v1/webhooks/deliveries/"):
+            url = path.replace("{id}", "1")  # deliveries are numbered
         if path.endswith("/activations/") and method == "post":
             client = safety_officer  # the only role that may, checked before the query
         response = getattr(client, method)(f"{url}?not_a_parameter=1", format="json")

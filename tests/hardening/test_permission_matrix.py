@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from clinic.models import ApiKey, Branch, Event, StaffRole
+from clinic import webhooks
+from clinic.models import ApiKey, Branch, Event, StaffRole, WebhookDelivery, WebhookEndpoint
 from clinic.services import api_key_create
 from referrals.models import Referral, ReferralHistory
 from tests.api.helpers import error_fields, post_json
@@ -58,6 +59,8 @@ class BranchRecords:
     referral_id: str
     key_prefix: str  # a spare reception key of the branch, to revoke or rotate
     staff_role_id: int  # a spare staff member's role in the branch, to remove
+    webhook_id: str  # a webhook of the branch, and a delivery of it
+    delivery_id: int
     replay_id: str  # a finished replay of the branch's history
 
 
@@ -79,6 +82,14 @@ def _branch_records(desk: APIClient, slug: str) -> BranchRecords:
     assert intake["referral"] is not None, "these answers were expected to open a referral"
     spare, _ = api_key_create(branch_slug=slug, name=f"{slug} spare")
     staff_client(f"spare.{slug}", slug, "reception")
+    endpoint, _ = webhooks.webhook_create(
+        branch=Branch.objects.get(slug=slug),
+        url="http://127.0.0.1:9/hook",
+        event_types=["intake.created"],
+        description="",
+        created_by="test",
+    )
+    delivery = webhooks.webhook_send_test(endpoint=endpoint)  # its task never runs here
     return BranchRecords(
         branch=Branch.objects.get(slug=slug),
         intake_id=intake["id"],
@@ -86,6 +97,8 @@ def _branch_records(desk: APIClient, slug: str) -> BranchRecords:
         referral_id=intake["referral"]["id"],
         key_prefix=spare.prefix,
         staff_role_id=StaffRole.objects.get(user__username=f"spare.{slug}").pk,
+        webhook_id=str(endpoint.pk),
+        delivery_id=delivery.pk,
         replay_id=str(finished_replay(slug, started_by=None, matrix=[UNCHANGED]).id),
     )
 
@@ -128,6 +141,8 @@ def stored_state() -> tuple:
         sorted(ApiKey.objects.values_list("prefix", "revoked")),
         AuthToken.objects.count(),
         sorted(RulesetActivation.objects.values_list("id", "branch_id", "version")),
+        sorted(WebhookEndpoint.objects.values_list("id", "secret_encrypted", "url")),
+        sorted(WebhookDelivery.objects.values_list("id", "state", "attempts", "scheduled_from")),
         sorted(Replay.objects.values_list("id", "branch_id", "status")),
     )
 
@@ -310,6 +325,17 @@ def check_activation(world: World, role: str, scope: str | None, response) -> No
         assert activated.get().branch_id == world.north.branch.pk
 
 
+def check_webhook_list(world: World, role: str, scope: str | None, response) -> None:
+    if response.status_code == 200:
+        _sees(role, world.north.webhook_id, world.south.webhook_id, listed(response))
+
+
+def check_webhook_create(world: World, role: str, scope: str | None, response) -> None:
+    if response.status_code == 201:
+        created = WebhookEndpoint.objects.get(pk=response.json()["id"])
+        assert created.branch_id == world.north.branch.pk
+
+
 def check_replay_start(world: World, role: str, scope: str | None, response) -> None:
     started = Replay.objects.exclude(pk__in=[world.north.replay_id, world.south.replay_id])
     if response.status_code == 202:
@@ -419,6 +445,20 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     (f"{V1}/rulesets/{{version}}/activations/", "post"): Operation(
         activation_expect, body=_activation, check=check_activation
     ),
+    (f"{V1}/webhooks/", "get"): Operation(admins_only(200), check=check_webhook_list),
+    (f"{V1}/webhooks/", "post"): Operation(
+        admins_only(201, superuser=400),
+        body=lambda world: {"url": "http://127.0.0.1:9/x", "event_types": ["intake.created"]},
+        check=check_webhook_create,
+    ),
+    (f"{V1}/webhooks/{{id}}/", "get"): Operation(admins_only(200), target="webhook"),
+    (f"{V1}/webhooks/{{id}}/", "delete"): Operation(admins_only(204), target="webhook"),
+    (f"{V1}/webhooks/{{id}}/rotate-secret/", "post"): Operation(admins_only(201), target="webhook"),
+    (f"{V1}/webhooks/{{id}}/test/", "post"): Operation(admins_only(202), target="webhook"),
+    (f"{V1}/webhooks/{{id}}/deliveries/", "get"): Operation(admins_only(200), target="webhook"),
+    (f"{V1}/webhooks/deliveries/{{id}}/resend/", "post"): Operation(
+        admins_only(202), target="delivery"
+    ),
     (f"{V1}/rulesets/activations/", "get"): Operation(
         roles_only(200, GOVERNANCE), check=check_activation_list
     ),
@@ -453,6 +493,8 @@ def url_for(path: str, operation: Operation, world: World, scope: str | None) ->
         "referral": records.referral_id,
         "key": records.key_prefix,
         "staff_role": records.staff_role_id,
+        "webhook": records.webhook_id,
+        "delivery": records.delivery_id,
         "replay": records.replay_id,
     }
     value = str(ids[operation.target])
