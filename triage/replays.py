@@ -6,13 +6,13 @@ A replay is started here and run by the background worker (triage.tasks) in thre
 1. `replay_plan` counts the window and cuts it into parts of `REPLAY_PART_SIZE` intakes, in
    (submitted_at, intake id) order, with one indexed query;
 2. `replay_run_part` re-decides one part, streaming its intakes in chunks, and writes its
-   changes, its counts and the replay's progress in one transaction; the workers run parts side
-   by side (one per core);
+   changes, its counts and the replay's progress in one transaction; the worker's task runs
+   the parts one after another (triage.tasks says why not side by side);
 3. the transaction that finishes the last part adds the parts' counts into the summary and
    marks the replay done.
 
-Every step may run again (a worker killed mid-part leaves the part undone, and its task is
-delivered again or re-sent by `replays_resume` when a worker starts): a finished part is never
+Every step may run again (a worker killed mid-part leaves the part undone, and the replay's
+task is delivered again, or re-sent when a worker starts): a finished part is never
 counted twice, because finishing it takes its row's lock and checks it is not done yet.
 
 The stored decision is the assessment as computed (its disposition, urgency, service, imaging

@@ -38,8 +38,8 @@ def test_a_stopped_replay_resumes_and_counts_each_intake_once(
     replay_id = _started(dr)
     parts = replays.replay_plan(replay_id)
     assert len(parts) >= 4
-    for number in parts[:2]:
-        tasks.replay_part.apply(args=[replay_id, number])
+    for number in parts[:2]:  # a worker runs two parts, then is killed
+        replays.replay_run_part(replay_id, number)
     halfway = dr.get(f"{REPLAYS}{replay_id}/").json()
     assert halfway["status"] == "running"
     assert halfway["summary"] is None
@@ -48,11 +48,11 @@ def test_a_stopped_replay_resumes_and_counts_each_intake_once(
     assert dr.get(f"{REPLAYS}{replay_id}/changes/").json()["count"] == 0
     assert "not done" in dr.get(f"{REPLAYS}{replay_id}/report/").content.decode()
 
-    # The worker restarts: planning again re-sends only the parts not done.
+    # The worker restarts: planning again finds only the parts not done, and the task
+    # delivered again runs them.
     assert replays.replay_plan(replay_id) == parts[2:]
-    tasks.replay_part.apply(args=[replay_id, parts[0]])  # a finished part delivered again
-    for number in parts[2:]:
-        tasks.replay_part.apply(args=[replay_id, number])
+    replays.replay_run_part(replay_id, parts[0])  # a finished part, run again: nothing changes
+    tasks.replay_plan.apply(args=[replay_id])
     done = dr.get(f"{REPLAYS}{replay_id}/").json()
     assert done["status"] == "done"
     assert done["summary"] == expected
@@ -69,16 +69,16 @@ def test_a_worker_that_starts_resends_every_running_replay(dr, django_capture_on
 def test_a_part_that_fails_fails_the_replay(dr):
     replay_id = _started(dr)
     parts = replays.replay_plan(replay_id)
-    tasks.replay_part.apply(args=[replay_id, parts[0]])
+    replays.replay_run_part(replay_id, parts[0])
 
     # Stored answers the engine cannot read (a bug, or a row damaged outside the service):
     # raw SQL, because the service and the ORM never write such a row.
     with connection.cursor() as cursor:
         cursor.execute("UPDATE triage_intake SET answers = %s", ["{}"])
     with pytest.raises(KeyError):  # the task fails loudly (CELERY_TASK_EAGER_PROPAGATES)
-        tasks.replay_part.apply(args=[replay_id, parts[1]])
+        tasks.replay_plan.apply(args=[replay_id])
     for number in parts[2:]:
-        tasks.replay_part.apply(args=[replay_id, number])  # the rest run, and change nothing
+        replays.replay_run_part(replay_id, number)  # a stray run changes nothing
     failed = dr.get(f"{REPLAYS}{replay_id}/").json()
     assert failed["status"] == "failed"
     assert failed["summary"] is None
