@@ -10,17 +10,59 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
 from clinic.callers import KeyCaller, StaffCaller
 from clinic.client_address import client_address
 
+# On Redis a caller's request times are a list (newest first), trimmed, counted and appended
+# by one script: one round trip per request, nothing pickled, and two servers counting the
+# same caller at once can never both take the last request of a window (DRF's own throttle
+# reads, then writes, in two calls). Returns [allowed, requests in the window, the oldest].
+_COUNT = """
+local now, duration, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+while true do
+  local oldest = redis.call('LINDEX', KEYS[1], -1)
+  if not oldest or tonumber(oldest) > now - duration then break end
+  redis.call('RPOP', KEYS[1])
+end
+local n, allowed = redis.call('LLEN', KEYS[1]), 0
+if ARGV[4] == '1' and n < limit then
+  redis.call('LPUSH', KEYS[1], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], math.ceil(duration))
+  n, allowed = n + 1, 1
+end
+return {allowed, n, redis.call('LINDEX', KEYS[1], -1) or ''}
+"""
+
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     # Read the rate on each request (not once at import), so settings can change it.
     def get_rate(self) -> str:
         return settings.THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if not isinstance(self.cache, RedisCache) or self.rate is None:
+            return super().allow_request(request, view)  # the development cache
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        allowed, self.history = self._count(self.key, self.now, add=True)
+        return allowed
+
+    def _count(self, key: str, now: float, *, add: bool) -> tuple[bool, list[float]]:
+        """Count (add=True) or only look (add=False): whether this request is allowed, and
+        a stand-in for DRF's history (its length and oldest entry are all that is read)."""
+        cache: Any = self.cache
+        stored_key = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(stored_key, write=True)
+        allowed, n, oldest = client.eval(
+            _COUNT, 1, stored_key, repr(now), self.duration, self.num_requests, int(add)
+        )
+        return bool(allowed), [now] * (n - 1) + [float(oldest)] if n else []
 
     def get_ident(self, request) -> str:
         # DRF's own get_ident trusts the whole X-Forwarded-For unless NUM_PROXIES is set, so
@@ -61,7 +103,10 @@ class CallerRateThrottle(_SettingsRateThrottle):
         if key is None or self.rate is None:
             return None
         now = self.timer()
-        history = [at for at in self.cache.get(key, []) if at > now - self.duration]
+        if isinstance(self.cache, RedisCache):
+            _, history = self._count(key, now, add=False)
+        else:
+            history = [at for at in self.cache.get(key, []) if at > now - self.duration]
         return self._allowance(history, now)
 
     def _allowance(self, history: list[float], now: float) -> Allowance:
