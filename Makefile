@@ -79,7 +79,7 @@ endif
 # tests/query_counts.json, for the database in use (DATABASE_URL=postgres://... for PostgreSQL).
 # Commit the file with the change that made a count move.
 QUERY_COUNT_TESTS ?= tests/api/test_queries.py tests/admin/test_worklist_queries.py \
-  tests/fhir/test_queries.py
+  tests/fhir/test_queries.py tests/api/test_papers.py tests/api/test_print_links.py
 query-counts: $(VENV)/.dev
 	DJANGO_ENV=test QUERY_COUNTS=record $(PY) -m pytest -p no:cacheprovider -q $(QUERY_COUNT_TESTS)
 

@@ -47,7 +47,7 @@ PARTS = (
     ("intake_create (txn 2, all)", "triage.services", "intake_create"),
     ("  engine evaluate", "triage.services", "evaluate"),
     ("  patient insert-or-keep", "triage.services", "_patient_for_intake"),
-    ("  referral_open (all)", "triage.services", "referral_open"),
+    ("  referral_open (all)", "triage.hooks", "open_referral._impl"),
     ("  change-feed write (lock, INSERT)", "clinic.events", "_write"),
     ("triage_evaluate (engine)", "triage.services", "triage_evaluate"),
     ("list: paginate (count, page)", "rest_framework.generics", "GenericAPIView.paginate_queryset"),
@@ -135,6 +135,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40, help="frames shown per profile table")
     parser.add_argument("--no-idempotency-key", action="store_true")
     parser.add_argument(
+        "--sql", action="store_true", help="print the statements of one request, then stop"
+    )
+    parser.add_argument(
         "--settings",
         default="bench.baseline.settings",
         help="settings module (for experiments: one that imports bench.baseline.settings)",
@@ -182,6 +185,15 @@ def main() -> None:
     for _ in range(30):
         response = send()
         assert 200 <= response.status_code < 300, (response.status_code, response.content[:300])
+
+    if args.sql:
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            send()
+        for number, query in enumerate(queries.captured_queries, 1):
+            print(f"{number:3} {query['time']:>6}s  {query['sql'][:150]}")
+        return
 
     # 1. Timers (wall and CPU, SQL by kind, parts), without the profiler's overhead.
     part_time, part_count, sql_time, sql_count = Counter(), Counter(), Counter(), Counter()

@@ -12,7 +12,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.signals import got_request_exception
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.request import Request
@@ -86,7 +87,7 @@ def record(
         who = {"actor": actor, "branch_id": branch_id, "role": ""}
     else:
         who = _who(caller if caller is not None else getattr(request, "user", None), branch_id)
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         at=timezone.now(),
         action=action,
         object_type=object_type,
@@ -96,11 +97,39 @@ def record(
         outcome=outcome or _outcome(status_code),
         **who,
     )
-    unique_patients = {str(p) for p in patient_ids if p}
-    AuditPatient.objects.bulk_create(
-        AuditPatient(event=event, patient_id=p) for p in sorted(unique_patients)
-    )
+    _insert(event, sorted({str(p) for p in patient_ids if p}))
     return event
+
+
+def _insert(event: AuditEvent, patient_ids: list[str]) -> None:
+    """Store an event and the patients it concerns: both or neither. On PostgreSQL in one
+    statement (a data-modifying CTE), since every API request writes one of these and each
+    statement is a round trip; elsewhere in one transaction."""
+    if not patient_ids:
+        event.save()
+        return
+    if connection.vendor != "postgresql":
+        # No savepoint: inside a change's transaction a failure here fails the change anyway.
+        with transaction.atomic(savepoint=False):
+            event.save()
+            AuditPatient.objects.bulk_create(
+                AuditPatient(event=event, patient_id=p) for p in patient_ids
+            )
+        return
+    query = InsertQuery(AuditEvent)
+    query.insert_values([f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [event])
+    [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+    patients = AuditPatient._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS ({insert} RETURNING id), "  # noqa: S608 (our table names, no input)
+            f"p AS (INSERT INTO {patients} (event_id, patient_id) "
+            "SELECT e.id, x FROM e, unnest(%s::uuid[]) AS x) "
+            "SELECT id FROM e",
+            [*params, patient_ids],
+        )
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
 
 
 def sign_in_attempt(username: str) -> dict[str, Any]:
@@ -143,9 +172,17 @@ class AuditedMixin:
 
     def finalize_response(self, request: Request, response: Response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if not getattr(response, "audited", False):
+            self.audit_in_transaction(request, response)
+        return response
+
+    def audit_in_transaction(self, request: Request, response: Response) -> None:
+        """Record this response now. A write that calls this inside its own transaction (see
+        clinic.idempotency) stores its record with the change, and it is not recorded again
+        when the response is finalized."""
         action = self.audit_actions.get(getattr(self, "action", None) or request.method.lower())
         if action is None:
-            return response
+            return
         object_ids, patient_ids = self.audit_objects(request, response)
         pk = self.kwargs.get("pk") if hasattr(self, "kwargs") else None
         if pk is not None and str(pk) not in {str(i) for i in object_ids}:
@@ -160,7 +197,7 @@ class AuditedMixin:
             patient_ids=patient_ids,
             **self.audit_details(request, response),
         )
-        return response
+        response.audited = True
 
     def handle_exception(self, exc: Exception) -> Response:
         # DRF re-raises what its exception handler cannot answer, and finalize_response never

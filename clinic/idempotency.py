@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -38,66 +38,75 @@ def _request_hash(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _begin(caller: str, key: str, request_hash: str) -> tuple[IdempotencyRecord, bool]:
-    """The record for this key, and whether this request should run (True) or replay."""
+def _claim(caller: str, key: str, request_hash: str) -> tuple[int, IdempotencyRecord | None]:
+    """Claim this key inside the change's transaction: (record id, None) to run the request,
+    (record id, the done record) to replay its stored response. The claim and the change commit
+    together, so a request that fails leaves no claim behind. A twin request sent meanwhile
+    waits at the INSERT (the unique index) until this one ends, then replays its response."""
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                caller=caller, key=key, request_hash=request_hash, created_at=now
-            )
-        return record, True
-    except IntegrityError:
-        pass
-    with transaction.atomic():
-        record = IdempotencyRecord.objects.select_for_update().get(caller=caller, key=key)
-        if record.request_hash != request_hash:
-            raise Unprocessable(
-                {HEADER: [KEY_REUSED]}, code="idempotency_key_reused", message=KEY_REUSED
-            )
-        if record.done:
-            return record, False
-        if record.created_at > now - ABANDONED_AFTER:
-            raise Conflict(
-                {HEADER: [STILL_RUNNING]},
-                code="idempotency_key_in_progress",
-                message=STILL_RUNNING,
-                headers={"Retry-After": "1"},
-            )
-        record.created_at = now  # take over an abandoned attempt
-        record.save(update_fields=["created_at"])
-        return record, True
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (caller, key, request_hash, done, response_headers, "  # noqa: S608
+            "created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (caller, key) DO NOTHING RETURNING id",
+            [caller, key, request_hash, False, "{}", now],
+        )
+        inserted = cursor.fetchone()
+    if inserted is not None:
+        return inserted[0], None
+    record = IdempotencyRecord.objects.select_for_update().get(caller=caller, key=key)
+    if record.request_hash != request_hash:
+        raise Unprocessable(
+            {HEADER: [KEY_REUSED]}, code="idempotency_key_reused", message=KEY_REUSED
+        )
+    if record.done:
+        return record.pk, record
+    if record.created_at > now - ABANDONED_AFTER:
+        raise Conflict(
+            {HEADER: [STILL_RUNNING]},
+            code="idempotency_key_in_progress",
+            message=STILL_RUNNING,
+            headers={"Retry-After": "1"},
+        )
+    record.created_at = now  # take over an abandoned attempt
+    record.save(update_fields=["created_at"])
+    return record.pk, None
 
 
 def idempotent(view_method):
-    """Wrap a view method that creates something with Idempotency-Key handling."""
+    """Wrap a view method that creates something: one transaction holds the Idempotency-Key's
+    claim (when one is sent), the change, its feed events, the stored response and the audit
+    record (a view with `audit_in_transaction`), so all are stored or none is."""
 
     @functools.wraps(view_method)
     def wrapper(self, request, *args, **kwargs):
         key = request.headers.get(HEADER)
-        if key is None:
-            return view_method(self, request, *args, **kwargs)
-        if not VALID_IDEMPOTENCY_KEY.match(key):
+        if key is not None and not VALID_IDEMPOTENCY_KEY.match(key):
             raise Invalid({HEADER: ["Use 1 to 255 visible ASCII characters, such as a UUID."]})
-        record, run = _begin(request.user.identity, key, _request_hash(request))
-        if not run:
-            return _replay(self, record)
-        try:
-            # The change's feed events wait until the response is stored, so the feed's lock
-            # is held only for their INSERT and the commit (see clinic.events).
-            with transaction.atomic(), feed_batch():
-                response = view_method(self, request, *args, **kwargs)
-                record.done = True
-                record.response_status = response.status_code
-                record.response_body = json.loads(json.dumps(response.data, cls=JSONEncoder))
-                record.response_headers = {
-                    name: response[name] for name in REPLAYED_HEADERS if response.has_header(name)
-                }
-                record.save()
-        except BaseException:
-            # Nothing was stored: forget the key so that a retry can run.
-            IdempotencyRecord.objects.filter(pk=record.pk, done=False).delete()
-            raise
+        # The change's feed events wait until the response is stored, so the feed's lock is
+        # held only for their INSERT and the commit (see clinic.events).
+        with transaction.atomic(), feed_batch():
+            record_id = None
+            if key is not None:
+                record_id, done = _claim(request.user.identity, key, _request_hash(request))
+                if done is not None:
+                    return _replay(self, done)
+            response = view_method(self, request, *args, **kwargs)
+            if record_id is not None:
+                IdempotencyRecord.objects.filter(pk=record_id).update(
+                    done=True,
+                    response_status=response.status_code,
+                    response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+                    response_headers={
+                        name: response[name]
+                        for name in REPLAYED_HEADERS
+                        if response.has_header(name)
+                    },
+                )
+            audit = getattr(self, "audit_in_transaction", None)
+            if audit is not None:
+                audit(request, response)
         return response
 
     return wrapper

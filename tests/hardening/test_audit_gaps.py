@@ -111,25 +111,39 @@ def test_dozens_of_crashes_leave_as_many_error_records(desk, monkeypatch):
     assert AuditEvent.objects.filter(outcome="error").count() == 24
 
 
+def _break_the_transaction(*args, **kwargs):
+    # An error escaping an inner block that has no savepoint of its own leaves the outer
+    # transaction marked for rollback: no query can run in it any more.
+    with transaction.atomic(savepoint=False):
+        raise Crash
+
+
 def test_when_the_crash_left_the_transaction_unusable_the_500_still_stands(
     desk, monkeypatch, caplog
 ):
-    def break_the_transaction(**kwargs):
-        # An error escaping an inner block that has no savepoint of its own leaves the outer
-        # transaction (here the test's) marked for rollback: no query can run in it any more.
-        with transaction.atomic(savepoint=False):
-            raise Crash
+    # A read runs in no transaction of its own: here the test's is left unusable.
+    monkeypatch.setattr("triage.selectors.intake_list", _break_the_transaction)
 
-    monkeypatch.setattr("triage.services.intake_create", break_the_transaction)
-
-    response = post_json(desk, INTAKES, intake_body(external_id="BROKEN-TX-1"))
+    response = desk.get(INTAKES)
 
     assert response.status_code == 500
     failures = [r for r in caplog.records if r.name == "clinic.audit"]
     assert [r.getMessage() for r in failures] == [
         "The audit record of a failed request could not be written."
     ]
-    assert "BROKEN-TX-1" not in caplog.text
+
+
+def test_a_write_that_breaks_its_own_transaction_is_still_recorded(desk, monkeypatch):
+    # A write runs in a transaction of its own (clinic.idempotency): its rollback leaves the
+    # request able to record the failure.
+    monkeypatch.setattr("triage.services.intake_create", _break_the_transaction)
+
+    response = post_json(desk, INTAKES, intake_body(external_id="BROKEN-TX-2"))
+
+    assert response.status_code == 500
+    [event] = _events("intake.create")
+    assert (event.outcome, event.status_code) == ("error", 500)
+    assert not Patient.objects.exists()
 
 
 # The admin's reads ----------------------------------------------------------------------------
