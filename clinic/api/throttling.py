@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
@@ -38,13 +39,19 @@ return {allowed, n, redis.call('LINDEX', KEYS[1], -1) or ''}
 """
 
 
+def _redis() -> RedisCache | None:
+    # DRF's throttles count in Django's default cache (a proxy: look at what it stands for).
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
+
+
 class _SettingsRateThrottle(SimpleRateThrottle):
     # Read the rate on each request (not once at import), so settings can change it.
     def get_rate(self) -> str:
         return settings.THROTTLE_RATES[self.scope]
 
     def allow_request(self, request: Any, view: Any) -> bool:
-        if not isinstance(self.cache, RedisCache) or self.rate is None:
+        if _redis() is None or self.rate is None:
             return super().allow_request(request, view)  # the development cache
         self.key = self.get_cache_key(request, view)
         if self.key is None:
@@ -56,7 +63,7 @@ class _SettingsRateThrottle(SimpleRateThrottle):
     def _count(self, key: str, now: float, *, add: bool) -> tuple[bool, list[float]]:
         """Count (add=True) or only look (add=False): whether this request is allowed, and
         a stand-in for DRF's history (its length and oldest entry are all that is read)."""
-        cache: Any = self.cache
+        cache: Any = _redis()
         stored_key = cache.make_and_validate_key(key)
         client = cache._cache.get_client(stored_key, write=True)
         allowed, n, oldest = client.eval(
@@ -103,7 +110,7 @@ class CallerRateThrottle(_SettingsRateThrottle):
         if key is None or self.rate is None:
             return None
         now = self.timer()
-        if isinstance(self.cache, RedisCache):
+        if _redis() is not None:
             _, history = self._count(key, now, add=False)
         else:
             history = [at for at in self.cache.get(key, []) if at > now - self.duration]
