@@ -78,3 +78,23 @@ def test_behind_one_trusted_proxy_the_address_it_saw_is_counted(
 
     assert same_client == [400, 400, 429]
     assert another_client.status_code == 400
+
+
+def test_on_redis_a_caller_is_counted_in_one_list_of_request_times(api, low_rates):
+    # The scripted count (clinic.api.throttling): plain numbers in a Redis list, nothing
+    # pickled; the development cache (no Redis) counts the DRF way, tested above.
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("needs Redis (REDIS_URL): the PostgreSQL run of make test has it")
+    api.get(INTAKES)
+    api.get(INTAKES)
+
+    client = backend._cache.get_client(write=True)
+    [key] = client.keys(backend.make_key("throttle_caller_*"))
+    times = [float(value) for value in client.lrange(key, 0, -1)]
+    assert client.type(key) == b"list"
+    assert len(times) == 2 and times[0] >= times[1]
+    assert 0 < client.ttl(key) <= 60
