@@ -7,8 +7,10 @@ from functools import partial
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from clinic.callers import Caller, KeyCaller, StaffCaller
@@ -32,16 +34,13 @@ def triage_evaluate(*, date_of_birth: date, answers: Mapping[str, Any], ruleset:
 
 
 def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
-    # Insert-or-keep in one statement, then read whichever row is there: two statements, and
-    # no savepoint (get_or_create needs one around its INSERT to survive a concurrent twin).
     candidate = Patient(
         branch=branch,
         external_id=patient["external_id"],
         date_of_birth=patient["date_of_birth"],
         sex=patient["sex"],
     )
-    Patient.objects.bulk_create([candidate], ignore_conflicts=True)
-    record = Patient.objects.get(branch=branch, external_id=patient["external_id"])
+    record = _insert_or_keep(candidate)
     if record.id == candidate.id:
         return record
     # The same reference with another birth date is most likely two people mixed up.
@@ -53,6 +52,32 @@ def _patient_for_intake(*, branch, patient: Mapping[str, Any]) -> Patient:
     if mismatched:
         raise Conflict({"patient": mismatched})
     return record
+
+
+def _insert_or_keep(candidate: Patient) -> Patient:
+    """The candidate, inserted, or the patient already held under its reference; no
+    savepoint (get_or_create needs one around its INSERT to survive a concurrent twin)."""
+    lookup = {"branch": candidate.branch, "external_id": candidate.external_id}
+    if connection.vendor == "postgresql":
+        # One statement: the insert, or (on conflict) the row that is there. A twin that
+        # committed after this statement began is not in its snapshot: then read it again.
+        query = InsertQuery(Patient, on_conflict=OnConflict.IGNORE)
+        query.insert_values(Patient._meta.concrete_fields, [candidate])
+        [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+        table = Patient._meta.db_table
+        found = list(
+            Patient.objects.raw(
+                f"WITH new AS ({insert} RETURNING *) SELECT * FROM new UNION ALL "  # noqa: S608
+                f"SELECT * FROM {table} WHERE branch_id = %s AND external_id = %s "
+                "AND NOT EXISTS (SELECT 1 FROM new)",
+                [*params, candidate.branch.pk, candidate.external_id],
+            )
+        )
+        if found:
+            return found[0]
+    else:
+        Patient.objects.bulk_create([candidate], ignore_conflicts=True)
+    return Patient.objects.get(**lookup)
 
 
 @dataclass(frozen=True)
@@ -75,7 +100,10 @@ def intake_create(
     if branch is None:
         raise Invalid({"branch": ["You act for several branches; use a branch's key."]})
     submitted_at = timezone.now()
-    with transaction.atomic(), feed_batch():
+    # No savepoint of its own: inside a request's transaction (clinic.idempotency) an error
+    # here ends the whole request, which is rolled back with it; the savepoint's two round
+    # trips bought nothing.
+    with transaction.atomic(savepoint=False), feed_batch():
         record = _patient_for_intake(branch=branch, patient=patient)
         assert record.date_of_birth is not None  # it matches the one given, or this raised
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))

@@ -6,15 +6,15 @@ from tests.api.helpers import INTAKES, post_json
 from tests.conftest import intake_body
 from tests.query_counts import counted_queries, expected_queries
 
-# Counted inside the test's own transaction, so the request's transaction and the service's
-# show as savepoints and their releases (in production the first is BEGIN and COMMIT, which
-# are not counted): key lookup; savepoint (the request: change, response and audit record
-# together); savepoint (the service); patient insert-or-keep; patient select; the branch's
-# active ruleset version (one indexed read); intake insert; assessment insert; release; the
-# audit event and the patient it concerns; the events, all in one insert; the webhook
-# deliveries they fan out to (one INSERT ... SELECT); release. On PostgreSQL the audit record
-# is one statement, and the change feed's events are written under its advisory lock (one
-# query more). A known patient costs the same as a new one.
+# Counted inside the test's own transaction, so the request's transaction shows as a
+# savepoint and its release (in production they are BEGIN and COMMIT, which are not
+# counted): key lookup; savepoint (the request: change, response and audit record together);
+# patient insert-or-keep; patient select; the branch's active ruleset version (one indexed
+# read); intake insert; assessment insert; the audit event and the patient it concerns; the
+# events, all in one insert; the webhook deliveries they fan out to (one INSERT ... SELECT);
+# release. On PostgreSQL the patient's insert-or-keep and select are one statement, and so
+# are the audit event and its patients, while the change feed's events are written under
+# its advisory lock (one query more). A known patient costs the same as a new one.
 # A referral adds its insert and its first history entry; its event joins the others' insert.
 # A list page: key lookup, count, one page with patient and assessment joined, referrals,
 # reviews; the audit event and every patient on the page (one statement on PostgreSQL, two
