@@ -183,9 +183,8 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        data = s.IntakeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = services.intake_create(caller=request.user, **data.validated_data)
+        validated = s.IntakeInputSerializer.validated(request.data)
+        created = services.intake_create(caller=request.user, **validated)
         context = {**self.get_serializer_context(), "created": created}
         body = s.IntakeSerializer(created.intake, context=context).data
         location = request.build_absolute_uri(f"{created.intake.id}/")
