@@ -42,9 +42,8 @@ PARTS = (
     ("throttling (Redis get + set)", "rest_framework.views", "APIView.check_throttles"),
     ("input validation (serializer)", "rest_framework.serializers", "BaseSerializer.is_valid"),
     ("idempotency: request hash", "clinic.idempotency", "_request_hash"),
-    ("idempotency: claim key (txn 1)", "clinic.idempotency", "_begin"),
-    ("idempotency: store response", "clinic.models", "IdempotencyRecord.save"),
-    ("intake_create (txn 2, all)", "triage.services", "intake_create"),
+    ("idempotency: claim key", "clinic.idempotency", "_claim"),
+    ("intake_create (all)", "triage.services", "intake_create"),
     ("  engine evaluate", "triage.services", "evaluate"),
     ("  patient insert-or-keep", "triage.services", "_patient_for_intake"),
     ("  referral_open (all)", "triage.hooks", "open_referral._impl"),
@@ -58,7 +57,7 @@ PARTS = (
     ("output: IntakeSerializer", "triage.api.serializers", "IntakeSerializer.to_representation"),
     ("  get_referral", "triage.api.serializers", "IntakeSerializer.get_referral"),
     ("  get_review", "triage.api.serializers", "IntakeSerializer.get_review"),
-    ("audit record (autocommit x2)", "clinic.audit", "record"),
+    ("audit record", "clinic.audit", "record"),
     ("JSON render", "rest_framework.renderers", "JSONRenderer.render"),
     ("whole request (middleware in)", "clinic.request_context", "RequestIdMiddleware.__call__"),
 )  # fmt: skip
@@ -137,6 +136,7 @@ def main() -> None:
     parser.add_argument(
         "--sql", action="store_true", help="print the statements of one request, then stop"
     )
+    parser.add_argument("--sql-width", type=int, default=150, help="characters per statement")
     parser.add_argument(
         "--settings",
         default="bench.baseline.settings",
@@ -192,7 +192,7 @@ def main() -> None:
         with CaptureQueriesContext(connection) as queries:
             send()
         for number, query in enumerate(queries.captured_queries, 1):
-            print(f"{number:3} {query['time']:>6}s  {query['sql'][:150]}")
+            print(f"{number:3} {query['time']:>6}s  {query['sql'][: args.sql_width]}")
         return
 
     # 1. Timers (wall and CPU, SQL by kind, parts), without the profiler's overhead.
