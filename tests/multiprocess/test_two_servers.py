@@ -10,7 +10,7 @@ from itertools import cycle
 import pytest
 from django.db import connection
 
-from clinic.services import api_key_create
+from clinic.services import api_key_create, api_key_revoke
 from referrals.models import Referral, ReferralHistory
 from tests.conftest import intake_body
 from tests.multiprocess.servers import app_server, call, server_env
@@ -114,3 +114,14 @@ def test_the_throttle_is_shared_by_both_servers(servers):
                 for _ in range(THROTTLE_LIMIT + 10)]  # fmt: skip
 
     assert Counter(statuses) == {200: THROTTLE_LIMIT, 429: 10}
+
+
+def test_a_revoked_key_stops_at_once_on_both_servers(servers):
+    # Each server has answered this key (and kept whatever it keeps of it) before it is
+    # revoked; the very next request to either is refused.
+    api_key, desk = api_key_create(branch_slug="north", name="stolen desk")
+    assert [call(base, "GET", INTAKES, desk).status for base in servers * 2] == [200] * 4
+
+    api_key_revoke(api_key=api_key)
+
+    assert [call(base, "GET", INTAKES, desk).status for base in servers] == [401, 401]
