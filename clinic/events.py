@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from clinic import webhooks
@@ -78,8 +79,24 @@ def _write(events: list[Event]) -> None:
         return
     assert connection.in_atomic_block, "events are written in the change's own transaction"
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK_KEY])
-    Event.objects.bulk_create(events)
+        _insert_locked(events)
+    else:
+        Event.objects.bulk_create(events)
     # Webhook deliveries go in with their events, in the same transaction (one statement).
     webhooks.fan_out(events)
+
+
+def _insert_locked(events: list[Event]) -> None:
+    """Take the feed's lock and insert the events in one round trip (two statements sent
+    together: the lock must be held before the sequence hands out their ids)."""
+    query = InsertQuery(Event)
+    query.insert_values([f for f in Event._meta.concrete_fields if not f.primary_key], events)
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [Event._meta.pk]
+    [(insert, params)] = compiler.as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {insert}", [_FEED_LOCK_KEY, *params])
+        cursor.nextset()  # past the lock's result, to the ids the insert returns
+        for event, (event_id,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = event_id
+            event._state.adding, event._state.db = False, connection.alias

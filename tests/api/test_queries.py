@@ -13,8 +13,8 @@ from tests.query_counts import counted_queries, expected_queries
 # read); intake insert; assessment insert; the audit event and the patient it concerns; the
 # events, all in one insert; the webhook deliveries they fan out to (one INSERT ... SELECT);
 # release. On PostgreSQL the patient's insert-or-keep and select are one statement, and so
-# are the audit event and its patients, while the change feed's events are written under
-# its advisory lock (one query more). A known patient costs the same as a new one.
+# are the audit event and its patients; the change feed's advisory lock is sent with the
+# events' insert. A known patient costs the same as a new one.
 # A referral adds its insert and its first history entry; its event joins the others' insert.
 # A list page: key lookup, count, one page with patient and assessment joined, referrals,
 # reviews; the audit event and every patient on the page (one statement on PostgreSQL, two
