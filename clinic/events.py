@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
+from django.db.models import Model
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -90,7 +91,8 @@ def _insert_locked(events: list[Event]) -> None:
     """Take the feed's lock and insert the events in one round trip (two statements sent
     together: the lock must be held before the sequence hands out their ids)."""
     query = InsertQuery(Event)
-    query.insert_values([f for f in Event._meta.concrete_fields if not f.primary_key], events)
+    rows: list[Model] = list(events)
+    query.insert_values([f for f in Event._meta.concrete_fields if not f.primary_key], rows)
     compiler = query.get_compiler(connection=connection)
     compiler.returning_fields = [Event._meta.pk]
     [(insert, params)] = compiler.as_sql()
