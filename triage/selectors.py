@@ -1,8 +1,10 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.query import ModelIterable
 from django_filters import MultipleChoiceFilter
 from django_filters.constants import EMPTY_VALUES
 
@@ -13,28 +15,45 @@ from triage.filtersets import IntakeFilterSet
 from triage.models import Assessment, Intake, Patient, Review
 
 
+class _KnownEmpty(ModelIterable):
+    """Intakes that the page's query found without reviews or referrals get empty lists at
+    once, so the prefetches below read only for the others (Django prefetches only what is
+    not already there): most intakes are never reviewed, and a page of them costs one query
+    less. The flags are EXISTS over the foreign keys' indexes."""
+
+    def __iter__(self) -> Iterator[Any]:
+        for intake in super().__iter__():
+            if not intake.has_reviews:
+                intake.review_list = []
+            if not intake.has_referrals:
+                intake.referral_list = []
+            yield intake
+
+
 def intake_list(*, caller: Caller) -> QuerySet[Intake]:
     """The caller's intakes with everything a list page shows, in a fixed number of queries.
     Reception never sees the answers (minimum necessary), so for it they are not even read."""
     intakes = Intake.objects.all()
     if not any(caller.sees_answers_in(branch_id) for branch_id in caller.branch_ids):
         intakes = intakes.defer("answers")
-    return (
-        for_caller(intakes, caller)
-        .select_related("patient", "assessment")
-        .prefetch_related(
-            # The intake's referrals (a relation the referrals app adds), newest first.
-            Prefetch(
-                "referrals",
-                Intake.referrals.rel.related_model._default_manager.order_by("-created_at"),
-                to_attr="referral_list",
-            ),
-            Prefetch(
-                "reviews",
-                Review.objects.select_related("reviewer").order_by("-created_at"),
-                to_attr="review_list",
-            ),
-        )
+    referrals = Intake.referrals.rel.related_model._default_manager
+    intakes = for_caller(intakes, caller).annotate(
+        has_reviews=Exists(Review.objects.filter(intake=OuterRef("pk"))),
+        has_referrals=Exists(referrals.filter(intake=OuterRef("pk"))),
+    )
+    intakes._iterable_class = _KnownEmpty
+    return intakes.select_related("patient", "assessment").prefetch_related(
+        # The intake's referrals (a relation the referrals app adds), newest first.
+        Prefetch(
+            "referrals",
+            referrals.order_by("-created_at"),
+            to_attr="referral_list",
+        ),
+        Prefetch(
+            "reviews",
+            Review.objects.select_related("reviewer").order_by("-created_at"),
+            to_attr="review_list",
+        ),
     )
 
 

@@ -16,9 +16,10 @@ from tests.query_counts import counted_queries, expected_queries
 # are the audit event and its patients; the change feed's advisory lock is sent with the
 # events' insert. A known patient costs the same as a new one.
 # A referral adds its insert and its first history entry; its event joins the others' insert.
-# A list page: key lookup, count, one page with patient and assessment joined, referrals,
-# reviews; the audit event and every patient on the page (one statement on PostgreSQL, two
-# elsewhere).
+# A list page: key lookup, count, one page with patient and assessment joined (and whether
+# each intake has referrals, reviews), the referrals of those that have some (here half), the
+# reviews likewise (here none: no query); the audit event and every patient on the page (one
+# statement on PostgreSQL, two elsewhere).
 
 
 def _queries(name: str, call) -> int:
