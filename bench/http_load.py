@@ -1,31 +1,41 @@
-"""Throughput and latency of the API under gunicorn and PostgreSQL, beside a bare-Django ceiling.
+"""Throughput and latency of the API under gunicorn and PostgreSQL, beside a plain-DRF peer.
 
     .venv/bin/python bench/http_load.py [--seconds 10] [--connections 8] [--workers 2]
 
 Sets up a PostgreSQL database (`clinic_load`, or DATABASE_URL; SQLite is refused): migrates it,
 issues API keys, seeds a branch's intakes for the list. Starts gunicorn (gthread) on the app's
-URLs plus the baseline views (bench/baseline/), then loads it from a separate process
-(bench/loadgen.py: N keep-alive connections in a closed loop, after a warm-up) with, in turn:
+URLs plus the baseline views (bench/baseline/). Sets up the peer (bench/peer/: the same job as
+a typical DRF service without our guarantees, a Django project of its own) on its own database
+(`clinic_load_peer`, or PEER_DATABASE_URL): migrated, a token issued, as many intakes seeded
+as the listed branch holds; and starts it in a second gunicorn with the same settings, on a
+port in 8700-8799. Then loads them from a separate process (bench/loadgen.py: N keep-alive
+connections in a closed loop, after a warm-up) with, in turn:
 
     baseline insert   POST /bench/baseline/insert/   one single-row INSERT, plain Django view
     guarded insert    POST /bench/guarded/insert/    the same, with API key, throttle and audit
     intake POST       POST /api/v1/intakes/          a new patient each time
+    peer POST         POST /api/intakes/ (peer)      the same bodies, a new patient each time
     evaluate          POST /api/v1/triage/evaluate/
     baseline list     GET  /bench/baseline/list/     one page of intakes with .values()
     guarded list      GET  /bench/guarded/list/      the same, with API key, throttle and audit
     intake list       GET  /api/v1/intakes/          the same branch's first page
+    peer list         GET  /api/intakes/ (peer)      its first page, as many intakes in all
 
-and prints them side by side: requests/s, p50, p99, errors, each API's share of its baseline's
-throughput against the targets (intake POST >= 50%, list >= 60%), the CPU each part used, and
-each gunicorn worker's peak memory (VmHWM). Below the table, for information, each API's share
-of its guarded baseline: what the rules every API call must follow (authentication,
-throttling, audit) leave the rest of the work. gunicorn is stopped at the end, whatever happens
-(errors, Ctrl-C, SIGTERM).
+and prints them side by side: requests/s, p50, p99, errors, the API's throughput and p99
+beside the peer's against the targets (intake POST and the list: >= 1.0x the peer's
+requests/s, p99 <= 1.2x the peer's), the CPU each part used, and each gunicorn worker's peak
+memory (VmHWM; ours < 120 MB). Below the table, for information, each API's share of its
+baseline and of its guarded baseline: what the rules every API call must follow
+(authentication, throttling, audit) leave the rest of the work. Both gunicorns are stopped at
+the end, whatever happens (errors, Ctrl-C, SIGTERM).
 
 The machine may be shared: before each run it waits (--quiet-wait) for other processes to leave
 it idle, and the "other" CPU column says how much they took anyway (NOISY above 0.15 cores).
---rounds N repeats everything and prints the quietest round again. Before each run the database
-gets VACUUM (ANALYZE) and CHECKPOINT, as a maintained production database would have had.
+--rounds N repeats everything; with 2 or more, a table of the medians over the rounds follows
+and the targets are judged on it. A verdict counts only if no run of any round was NOISY.
+Before each run its database gets VACUUM (ANALYZE) and CHECKPOINT, as a maintained production
+database would have had; the peer's first loses the intakes earlier peer POST runs added, so
+its list always counts the seeded intakes, as ours counts its listed branch's.
 
 gunicorn defaults, for 2 cores: 2 gthread workers (one process per core: a Python process runs
 one thread at a time) x 4 threads (a thread waiting on PostgreSQL or Redis leaves its core to
@@ -36,17 +46,20 @@ another request), so 8 connections meet 8 server threads and nothing queues insi
 import argparse
 import contextlib
 import json
+import math
 import os
 import platform
 import shlex
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -71,10 +84,25 @@ SERVER_ENV = {
     "DB_CONN_MAX_AGE": "3600",
     "CLINIC_VAR_DIR": "/tmp/load_var",  # noqa: S108 - scratch state of a local benchmark
 }
+PEER_DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/clinic_load_peer"
+PEER_PORTS = range(8700, 8800)
+# The peer's server: its own settings and database; the same Redis, an equally unreachable
+# throttle rate, the same log level and connection lifetime as ours.
+PEER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.peer.load_settings",
+    "PEER_REDIS_URL": SERVER_ENV["REDIS_URL"],
+    "PEER_THROTTLE_USER_RATE": SERVER_ENV["THROTTLE_CALLER_RATE"],
+    "LOG_LEVEL": SERVER_ENV["LOG_LEVEL"],
+    "DB_CONN_MAX_AGE": SERVER_ENV["DB_CONN_MAX_AGE"],
+}
 LIST_BRANCH = "load-list"  # seeded once; only read during the runs, so every list page is alike
 WRITE_BRANCH = "load-write"  # the POSTs' branch, so they never grow the listed branch
-TARGETS = {"intake POST": ("baseline insert", 0.50), "intake list": ("baseline list", 0.60)}
+# run: (the peer's run, least share of its requests/s, most multiple of its p99)
+TARGETS = {"intake POST": ("peer POST", 1.0, 1.2), "intake list": ("peer list", 1.0, 1.2)}
+BASELINES = {"intake POST": "baseline insert", "intake list": "baseline list"}  # information
 GUARDED = {"intake POST": "guarded insert", "intake list": "guarded list"}  # for information
+MEMORY_TARGET_KB = 120_000_000 // 1024  # 120 MB per worker (ours), in /proc's kB (KiB)
+NOISY_CORES = 0.15
 
 
 def parse_args() -> argparse.Namespace:
@@ -102,7 +130,10 @@ def parse_args() -> argparse.Namespace:
         help="the server's settings module (for experiments: import bench.baseline.settings)",
     )
     parser.add_argument(
-        "--rounds", type=int, default=1, help="repeat all runs; the quietest round is repeated"
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat all runs; with 2 or more the targets are judged on the medians",
     )
     parser.add_argument(
         "--only", nargs="+", metavar="RUN", help="run only these (e.g. 'intake POST')"
@@ -126,27 +157,35 @@ def configure_environment(settings_module: str = "bench.baseline.settings") -> s
     if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
         sys.exit(f"http_load.py measures PostgreSQL only; DATABASE_URL is {url.split(':')[0]}:")
     Path(os.environ["CLINIC_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    PEER_ENV["PEER_DATABASE_URL"] = os.environ.get("PEER_DATABASE_URL", PEER_DEFAULT_DATABASE_URL)
     return url
 
 
-def ensure_database(url: str) -> None:
-    """Create the database if it is missing (connecting to the `postgres` database)."""
+def _conninfo(url: str) -> dict:
     import environ
-    import psycopg
-    from psycopg import sql
 
     cfg = environ.Env.db_url_config(url)
-    conninfo = {
+    return {
+        "dbname": cfg["NAME"],
         "host": cfg.get("HOST") or None,
         "port": cfg.get("PORT") or None,
         "user": cfg.get("USER") or None,
         "password": cfg.get("PASSWORD") or None,
     }
+
+
+def ensure_database(url: str) -> None:
+    """Create the database if it is missing (connecting to the `postgres` database)."""
+    import psycopg
+    from psycopg import sql
+
+    conninfo = _conninfo(url)
+    name = conninfo.pop("dbname")
     with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-        print(f"created database {cfg['NAME']}")
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"created database {name}")
 
 
 # --- request bodies -------------------------------------------------------------------------
@@ -247,6 +286,18 @@ def prepare_database(intakes: int, bodies: list[tuple[str, str]]) -> dict:
     }
 
 
+def prepare_peer(intakes: int) -> dict:
+    """Migrate the peer's database, issue its token, seed its intakes: in a process of its
+    own (bench/peer/prepare.py), since this one is set up with the app's settings."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, str(ROOT / "bench" / "peer" / "prepare.py"), f"--intakes={intakes}"],
+        cwd=ROOT, env={**os.environ, **PEER_ENV}, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"preparing the peer failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
 def machine_busy(seconds: float = 1.0) -> float:
     """Cores busy on the whole machine over `seconds`."""
 
@@ -288,6 +339,25 @@ def maintain() -> None:
     connection.close()
 
 
+def maintain_peer() -> None:
+    """maintain() for the peer's database, after deleting what earlier peer POST runs added:
+    its list then counts the seeded intakes, as ours counts only its listed branch's."""
+    import psycopg
+
+    from bench.peer.prepare import SEED_PREFIX
+
+    with psycopg.connect(autocommit=True, **_conninfo(PEER_ENV["PEER_DATABASE_URL"])) as conn:
+        posted = "SELECT id FROM intakes_patient WHERE external_id NOT LIKE %s"
+        conn.execute(f"DELETE FROM intakes_intake WHERE patient_id IN ({posted})",  # noqa: S608
+                     [f"{SEED_PREFIX}%"])  # fmt: skip
+        conn.execute(
+            "DELETE FROM intakes_patient WHERE external_id NOT LIKE %s", [f"{SEED_PREFIX}%"]
+        )
+        conn.execute("VACUUM (ANALYZE)")
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("CHECKPOINT")
+
+
 # --- gunicorn -------------------------------------------------------------------------------
 
 
@@ -297,10 +367,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def gunicorn_command(args: argparse.Namespace, port: int, log: Path) -> list[str]:
+def free_peer_port() -> int:
+    """The first free port in 8700-8799: the peer's, on a range this machine keeps for it."""
+    for port in PEER_PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port for the peer in {PEER_PORTS.start}-{PEER_PORTS.stop - 1}")
+
+
+def gunicorn_command(
+    args: argparse.Namespace, port: int, log: Path, app: str = "clinic.wsgi:application"
+) -> list[str]:
+    """The same command for both servers, but for the WSGI application."""
     return [
         str(Path(sys.executable).parent / "gunicorn"),
-        "clinic.wsgi:application",
+        app,
         f"--bind=127.0.0.1:{port}",
         "--worker-class=gthread",
         f"--workers={args.workers}",
@@ -313,10 +398,13 @@ def gunicorn_command(args: argparse.Namespace, port: int, log: Path) -> list[str
     ]
 
 
-def start_gunicorn(command: list[str], port: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, our arguments
         command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C reaches us; we stop it, in order
+        env={**os.environ, **(env or {})},
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -375,8 +463,11 @@ def memory(pid: int) -> dict[str, str]:
 
 
 def plan_runs(args: argparse.Namespace, db: dict, bodies: list[tuple[str, str]]) -> list[dict]:
+    """The runs in order; each peer run right after the API's run it is compared with, so that
+    the two see the machine as alike as possible. `server` says which gunicorn serves it."""
     write = {"Authorization": f"Api-Key {db['write_key']}"}
     read = {"Authorization": f"Api-Key {db['list_key']}"}
+    peer = {"Authorization": f"Token {db.get('peer_token', '')}"}  # none: no peer run
     texts = [text for _, text in bodies]
     runs = [
         {"name": "baseline insert", "method": "POST", "path": "/bench/baseline/insert/",
@@ -385,6 +476,8 @@ def plan_runs(args: argparse.Namespace, db: dict, bodies: list[tuple[str, str]])
          "headers": write, "bodies": texts},
         {"name": "intake POST", "method": "POST", "path": "/api/v1/intakes/",
          "headers": write, "bodies": texts, "idempotency_key": not args.no_idempotency_key},
+        {"name": "peer POST", "method": "POST", "path": "/api/intakes/", "headers": peer,
+         "bodies": texts, "server": "peer"},
         {"name": "evaluate", "method": "POST", "path": "/api/v1/triage/evaluate/",
          "headers": write, "bodies": texts},
         {"name": "baseline list", "method": "GET",
@@ -394,6 +487,8 @@ def plan_runs(args: argparse.Namespace, db: dict, bodies: list[tuple[str, str]])
          "headers": read, "bodies": None},
         {"name": "intake list", "method": "GET", "path": "/api/v1/intakes/", "headers": read,
          "bodies": None},
+        {"name": "peer list", "method": "GET", "path": "/api/intakes/", "headers": peer,
+         "bodies": None, "server": "peer"},
     ]  # fmt: skip
     if args.only:
         runs = [run for run in runs if run["name"] in args.only]
@@ -406,7 +501,9 @@ def database_name() -> str:
     return settings.DATABASES["default"]["NAME"]
 
 
-def load(run: dict, args: argparse.Namespace, port: int, server_pids: list[int]) -> dict:
+def load(
+    run: dict, args: argparse.Namespace, port: int, server_pids: list[int], database: str
+) -> dict:
     spec = {
         **run,
         "host": "127.0.0.1",
@@ -418,7 +515,7 @@ def load(run: dict, args: argparse.Namespace, port: int, server_pids: list[int])
         "server_pids": server_pids,
         "server_workers": len(server_pids) - 1,  # the master is first
         "probe_path": "/healthz",
-        "database": database_name(),
+        "database": database,  # PostgreSQL backends of any other database count as "other"
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as spec_file:
         json.dump(spec, spec_file)
@@ -451,7 +548,13 @@ def code_version() -> str:
     return f"git {head}" + (f" + {len(status)} modified files (uncommitted)" if status else "")
 
 
-def print_header(args, db, command, port) -> None:
+def _seeded(info: dict) -> str:
+    if info["seeded"]:
+        return f"{info['seeded']} seeded now in {info['seed_seconds']:.1f} s"
+    return "already there"
+
+
+def print_header(args, db, command, port, peer_command, peer_port) -> None:
     import django
     import gunicorn
 
@@ -473,6 +576,10 @@ def print_header(args, db, command, port) -> None:
     print(f"            {shlex.join(command[1:])}")
     env = " ".join(f"{name}={os.environ[name]}" for name in SERVER_ENV)
     print(f"server env  {env}")
+    if peer_command:
+        print(f"peer        the same gunicorn settings, port {peer_port} (bench/peer/)")
+        print(f"            {shlex.join(peer_command[1:])}")
+        print(f"peer env    {' '.join(f'{name}={value}' for name, value in PEER_ENV.items())}")
     print(
         f"load        {args.connections} keep-alive connections, closed loop, "
         f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per run, from a separate "
@@ -482,88 +589,153 @@ def print_header(args, db, command, port) -> None:
     print(
         "bodies      intake POST: a new patient (unique external_id) per request, "
         f"{idem}; decisions cycle 3 home_care : 2 physiotherapy : 1 medical_referral "
-        "(the last two open a referral); evaluate: the same bodies"
-    )
-    seeded = (
-        f"{db['seeded']} seeded now in {db['seed_seconds']:.1f} s"
-        if db["seeded"]
-        else "already there"
+        "(the last two open a referral); evaluate and peer POST: the same bodies"
     )
     print(
-        f"list        branch {LIST_BRANCH!r}: {db['listed_intakes']} intakes ({seeded}); "
+        f"list        branch {LIST_BRANCH!r}: {db['listed_intakes']} intakes ({_seeded(db)}); "
         f"first page of 25, newest first; POSTs go to branch {WRITE_BRANCH!r}"
     )
+    if "peer" in db:
+        print(
+            f"peer list   {db['peer']['listed_intakes']} intakes ({_seeded(db['peer'])}), the "
+            "peer POSTs' deleted before each peer run; first page of 25, newest first, "
+            "with its count"
+        )
     print(
         f"database    {os.environ['DATABASE_URL']}, CONN_MAX_AGE {os.environ['DB_CONN_MAX_AGE']} "
         "s (one connection per server thread for the whole invocation); "
         f"synchronous_commit {db['synchronous_commit']}, autovacuum {db['autovacuum']}: "
         "VACUUM (ANALYZE) and CHECKPOINT before each run"
     )
+    if "peer" in db:
+        print(f"            peer: {PEER_ENV['PEER_DATABASE_URL']}, the same server and settings")
     print()
 
 
-def print_results(results: dict[str, dict], title: str) -> None:
+def judge(results: dict[str, dict]) -> dict[str, tuple[float, float, str]]:
+    """{run: (its requests/s / the peer's, its p99 / the peer's, PASS or MISS)} for each
+    targeted run whose peer run is in `results`."""
+    verdicts = {}
+    for name, (peer, least, most) in TARGETS.items():
+        if name not in results or peer not in results:
+            continue
+        ours, theirs = results[name], results[peer]
+        speed = ours["throughput"] / theirs["throughput"] if theirs["throughput"] else math.inf
+        tail_ = ours["p99_ms"] / theirs["p99_ms"] if theirs["p99_ms"] else math.inf
+        clean = ours["errors"] == 0 and theirs["errors"] == 0
+        passed = clean and speed >= least and tail_ <= most
+        verdicts[name] = (speed, tail_, "PASS" if passed else "MISS")
+    return verdicts
+
+
+def noisy_runs(results: dict[str, dict]) -> dict[str, float]:
+    others = {name: res["cpu_cores"]["other"] for name, res in results.items()}
+    return {name: other for name, other in others.items() if other > NOISY_CORES}
+
+
+def print_results(results: dict[str, dict], title: str, noisy: dict[str, float] | None = None):
     head = (
         f"{'run':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  "
-        f"{'of base':>7} {'target':>6} {'result':<6} | CPU cores: "
+        f"{'x peer':>6} {'p99 x':>6} {'result':<6} | CPU cores: "
         f"{'server':>6} {'pg':>5} {'redis':>5} {'loadgen':>7} {'other':>5} {'total':>5}"
     )
+    verdicts = judge(results)
     print(title)
     print(head)
     print("-" * len(head))
     for name, res in results.items():
-        share = target = verdict = ""
-        if name in TARGETS and TARGETS[name][0] in results:
-            base, wanted = TARGETS[name]
-            ratio = res["throughput"] / results[base]["throughput"]
-            share, target = f"{ratio:.0%}", f">={wanted:.0%}"
-            verdict = "PASS" if ratio >= wanted and res["errors"] == 0 else "MISS"
+        speed = tail_ = verdict = ""
+        if name in verdicts:
+            ratio, p99_ratio, verdict = verdicts[name]
+            speed, tail_ = f"{ratio:.2f}x", f"{p99_ratio:.2f}x"
         cpu = res["cpu_cores"]
         print(
             f"{name:<16} {res['throughput']:>8.1f} {res['p50_ms']:>8.1f} {res['p99_ms']:>8.1f} "
-            f"{res['errors']:>6}  {share:>7} {target:>6} {verdict:<6} |            "
+            f"{res['errors']:>6}  {speed:>6} {tail_:>6} {verdict:<6} |            "
             f"{cpu['server']:>6.2f} {cpu['postgres']:>5.2f} {cpu['redis']:>5.2f} "
             f"{cpu['loadgen']:>7.2f} {cpu['other']:>5.2f} {cpu['machine_busy_cores']:>5.2f}"
         )
     spread = ", ".join(
         f"{name} {'+'.join(map(str, res.get('connections_per_worker', [])))}"
         for name, res in results.items()
+        if res.get("connections_per_worker")
     )
-    print(f"  connections per worker: {spread}")
-    shares = [
-        f"{name} {results[name]['throughput'] / results[guarded]['throughput']:.0%} of {guarded}"
-        for name, guarded in GUARDED.items()
-        if name in results and guarded in results
-    ]
-    if shares:
-        print(f"  beside the guarded baselines (API key, throttle, audit): {', '.join(shares)}")
+    if spread:
+        print(f"  connections per worker: {spread}")
+    for label, bases in (("baselines (bare Django)", BASELINES), ("guarded baselines", GUARDED)):
+        shares = [
+            f"{name} {results[name]['throughput'] / results[base]['throughput']:.0%} of {base}"
+            for name, base in bases.items()
+            if name in results and base in results
+        ]
+        if shares:
+            print(f"  beside the {label}, for information: {', '.join(shares)}")
     for name, res in results.items():
         if res.get("note"):
             print(f"  {name}: {res['note']}")
-        if res["errors"] or res["error_samples"]:
+        if res["errors"] or res.get("error_samples"):
             print(f"  {name}: statuses {res['statuses']}")
-            for sample in res["error_samples"]:
+            for sample in res.get("error_samples", []):
                 print(f"    {sample}")
-    noisy = {name: res["cpu_cores"]["other"] for name, res in results.items()}
-    noisy = {name: other for name, other in noisy.items() if other > 0.15}
+    noisy = noisy_runs(results) if noisy is None else noisy
     if noisy:
         worst = ", ".join(f"{name} {other:.2f}" for name, other in noisy.items())
         print(f"  NOISY: other processes on this machine used CPU during: {worst} (cores)")
     print()
 
 
-def quietest_round(rounds: list[dict[str, dict]]) -> int:
-    """The round whose noisiest run had the least CPU from other processes: the machine is
-    shared, and a round is compared within itself (each API with its baseline)."""
-    noise = [max(res["cpu_cores"]["other"] for res in results.values()) for results in rounds]
-    return noise.index(min(noise))
+def medians(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """Each run's median over the rounds: of requests/s, p50, p99 and each CPU column, each
+    taken on its own; errors summed."""
+    merged: dict[str, dict] = {}
+    for name in rounds[0]:
+        runs = [results[name] for results in rounds if name in results]
+        merged[name] = {
+            "throughput": statistics.median(run["throughput"] for run in runs),
+            "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+            "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+            "errors": sum(run["errors"] for run in runs),
+            "statuses": dict(sum((Counter(run["statuses"]) for run in runs), Counter())),
+            "cpu_cores": {
+                column: statistics.median(run["cpu_cores"][column] for run in runs)
+                for column in runs[0]["cpu_cores"]
+            },
+        }
+    return merged
 
 
-def print_memory(master: int, workers: list[int]) -> None:
-    print("\nmemory      VmHWM (peak RSS) and VmRSS after all runs")
+def print_verdict(results: dict[str, dict], rounds: list[dict[str, dict]]) -> None:
+    """The targets on `results` (the medians, or the one round), valid only if no run of any
+    round was NOISY."""
+    noisy = [
+        f"{name} (round {number})"
+        for number, round_results in enumerate(rounds, 1)
+        for name in noisy_runs(round_results)
+    ]
+    basis = f"the medians of {len(rounds)} rounds" if len(rounds) > 1 else "one round"
+    for name, (speed, tail_, verdict) in judge(results).items():
+        peer, least, most = TARGETS[name]
+        print(
+            f"target      {name}: {speed:.2f}x {peer}'s requests/s (>= {least:.1f}x), p99 "
+            f"{tail_:.2f}x its p99 (<= {most:.1f}x): {verdict}, on {basis}"
+        )
+    if len(rounds) < 2:
+        print("            (one round: the targets need the medians of at least two)")
+    if noisy:
+        print(f"            not valid: NOISY runs: {', '.join(noisy)}")
+    else:
+        print("            no run was NOISY")
+
+
+def print_memory(label: str, master: int, workers: list[int], target_kb: int | None) -> None:
+    print(f"\nmemory      {label}: VmHWM (peak RSS) and VmRSS after all runs")
     for role, pid in [("master", master)] + [("worker", pid) for pid in workers]:
         mem = memory(pid)
-        print(f"  {role}  pid {pid:<8} VmHWM {mem['VmHWM']:>10}  VmRSS {mem['VmRSS']:>10}")
+        verdict = ""
+        if target_kb is not None and role == "worker":
+            peak = int(mem["VmHWM"].split()[0])
+            verdict = f"  {'PASS' if peak < target_kb else 'MISS'} (< 120 MB = {target_kb} kB)"
+        print(f"  {role}  pid {pid:<8} VmHWM {mem['VmHWM']:>10}  VmRSS {mem['VmRSS']:>10}{verdict}")
 
 
 def _interrupted(signum, frame) -> None:
@@ -578,48 +750,88 @@ def main() -> None:
     ensure_database(url)
     bodies = request_bodies()
     db = prepare_database(args.intakes, bodies)
+    with_peer = not args.only or any(name.startswith("peer ") for name in args.only)
+    if with_peer:
+        ensure_database(PEER_ENV["PEER_DATABASE_URL"])
+        db["peer"] = prepare_peer(db["listed_intakes"])  # as many as our listed branch holds
+        db["peer_token"] = db["peer"]["token"]
+    var_dir = Path(os.environ["CLINIC_VAR_DIR"])
     port = free_port()
-    log = Path(os.environ["CLINIC_VAR_DIR"]) / "http_load-gunicorn.log"
+    log = var_dir / "http_load-gunicorn.log"
     log.write_text("")
     command = gunicorn_command(args, port, log)
-    server = None
+    peer_port = free_peer_port() if with_peer else None
+    peer_log = var_dir / "http_load-peer-gunicorn.log"
+    peer_log.write_text("")
+    peer_command = (
+        gunicorn_command(args, peer_port, peer_log, app="bench.peer.wsgi:application")
+        if peer_port
+        else []
+    )
+    server = peer_server = None
     try:
         server = start_gunicorn(command, port, log)
         workers = worker_pids(server.pid)
-        print_header(args, db, command, port)
+        servers = {"api": (server, port, workers, database_name(), log)}
+        if peer_port:
+            peer_server = start_gunicorn(peer_command, peer_port, peer_log, PEER_ENV)
+            peer_workers = worker_pids(peer_server.pid)
+            peer_database = _conninfo(PEER_ENV["PEER_DATABASE_URL"])["dbname"]
+            servers["peer"] = (peer_server, peer_port, peer_workers, peer_database, peer_log)
+        print_header(args, db, command, port, peer_command, peer_port)
         rounds = []
         for number in range(1, args.rounds + 1):
             results = {}
             for run in plan_runs(args, db, bodies):
-                maintain()
+                proc, run_port, run_workers, database, run_log = servers[run.get("server", "api")]
+                if run.get("server") == "peer":
+                    maintain_peer()
+                else:
+                    maintain()
                 note = wait_until_quiet(args.quiet_wait)
-                results[run["name"]] = load(run, args, port, [server.pid, *workers])
+                results[run["name"]] = load(run, args, run_port, [proc.pid, *run_workers], database)
                 results[run["name"]]["note"] = note
-                if server.poll() is not None:
-                    raise RuntimeError(f"gunicorn died during {run['name']}:\n{tail(log)}")
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn died during {run['name']}:\n{tail(run_log)}")
             rounds.append(results)
             print_results(results, f"round {number} of {args.rounds}")
+        judged = rounds[-1]
         if args.rounds > 1:
-            best = quietest_round(rounds)
-            print_results(rounds[best], f"the quietest round (round {best + 1}), again")
+            judged = medians(rounds)
+            noisy = {
+                f"{name} (round {n})": other
+                for n, round_results in enumerate(rounds, 1)
+                for name, other in noisy_runs(round_results).items()
+            }
+            print_results(judged, f"medians over the {args.rounds} rounds", noisy)
+        print_verdict(judged, rounds)
         print(
-            "req/s: 2xx responses completed inside the measured window; p50/p99 over those. "
-            "of base: req/s as a share of\nthe baseline's (intake POST: baseline insert; "
-            "intake list: baseline list). CPU: cores used on average in the\nwindow, out of "
-            f"{os.cpu_count()}; pg = our database's backends and PostgreSQL's own processes; "
-            "other = everything else on the\nmachine (other people's tests, other databases' "
-            "backends): above 0.15 the run is marked NOISY."
+            "\nreq/s: 2xx responses completed inside the measured window; p50/p99 over those. "
+            "x peer: req/s as a multiple of\nthe peer's (intake POST: peer POST; intake list: "
+            "peer list); p99 x: p99 as a multiple of the peer's. CPU: cores\nused on average "
+            f"in the window, out of {os.cpu_count()}; pg = the loaded server's database's "
+            "backends and PostgreSQL's\nown processes; other = everything else on the machine "
+            "(other people's tests, other databases' backends):\nabove "
+            f"{NOISY_CORES} the run is marked NOISY."
         )
-        print_memory(server.pid, worker_pids(server.pid))
+        print_memory("ours", server.pid, worker_pids(server.pid), MEMORY_TARGET_KB)
         if worker_pids(server.pid) != workers:
             print("  (a worker was replaced during the runs: its peak is not shown)")
-        log_text = tail(log, 10)
-        if log_text.strip():
-            print(f"\ngunicorn log (last lines):\n{log_text}")
+        if peer_server is not None:
+            print_memory("the peer", peer_server.pid, worker_pids(peer_server.pid), None)
+            if worker_pids(peer_server.pid) != servers["peer"][2]:
+                print("  (a worker was replaced during the runs: its peak is not shown)")
+        for name, path in (("gunicorn", log), ("the peer's gunicorn", peer_log)):
+            log_text = tail(path, 10)
+            if log_text.strip():
+                print(f"\n{name} log (last lines):\n{log_text}")
     except subprocess.CalledProcessError as exc:
         sys.exit(f"the load generator failed:\n{exc.stderr}")
     finally:
-        stop_gunicorn(server)
+        try:
+            stop_gunicorn(peer_server)
+        finally:
+            stop_gunicorn(server)
 
 
 if __name__ == "__main__":

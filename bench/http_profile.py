@@ -15,7 +15,8 @@ one at a time, and prints per request:
   time (what a frame and everything it calls took).
 
 Requests: intake-post, evaluate, intake-list, baseline-insert, baseline-list, guarded-insert,
-guarded-list (see bench/baseline/views.py).
+guarded-list (see bench/baseline/views.py), and the peer's peer-post and peer-list (bench/peer/:
+run against its own settings and database, `clinic_load_peer`, with its own parts).
 Nothing here changes the app: the wrappers exist only in this process.
 """
 
@@ -62,6 +63,22 @@ PARTS = (
     ("whole request (middleware in)", "clinic.request_context", "RequestIdMiddleware.__call__"),
 )  # fmt: skip
 
+# The same for the peer (bench/peer/), whose process never imports the app.
+PEER_PARTS = (
+    ("authentication (token lookup)", "rest_framework.views", "APIView.perform_authentication"),
+    ("throttling (Redis get + set)", "rest_framework.views", "APIView.check_throttles"),
+    ("input validation (serializer)", "rest_framework.serializers", "BaseSerializer.is_valid"),
+    ("create (transaction, all)", "bench.peer.intakes.serializers", "IntakeSerializer.create"),
+    ("  grade", "bench.peer.intakes.serializers", "grade"),
+    ("  patient get_or_create", "django.db.models.query", "QuerySet.get_or_create"),
+    ("list: paginate (count, page)", "rest_framework.generics", "GenericAPIView.paginate_queryset"),
+    ("serialize: list page", "rest_framework.serializers", "ListSerializer.to_representation"),
+    ("serialize: each intake", "bench.peer.intakes.serializers",
+     "IntakeSerializer.to_representation"),
+    ("JSON render", "rest_framework.renderers", "JSONRenderer.render"),
+    ("whole request (handler in)", "django.core.handlers.base", "BaseHandler.get_response"),
+)  # fmt: skip
+
 SQL_KINDS = (
     ("pg_advisory_xact_lock (feed lock)", r"pg_advisory_xact_lock"),
     ("health check SELECT 1", r"^SELECT 1$"),
@@ -77,12 +94,16 @@ SQL_KINDS = (
     ("referral + history INSERT", r'INTO "referrals_referral'),
     ("prefetch referrals/reviews", r'FROM "(referrals_referral|triage_review)"'),
     ("baseline INSERT", r"bench_baseline_row"),
+    ("peer: token SELECT", r'FROM "authtoken_token"'),
+    ("peer: intake INSERT", r'INTO "intakes_intake"'),
+    ("peer: list page SELECT", r'FROM "intakes_intake"'),
+    ("peer: patient SELECT/INSERT", r'"intakes_patient"'),
     ("other", r""),
 )
 
 
-def wrap_parts(totals: Counter, counts: Counter, cpu: Counter) -> None:
-    for label, module_name, attr in PARTS:
+def wrap_parts(totals: Counter, counts: Counter, cpu: Counter, parts=PARTS) -> None:
+    for label, module_name, attr in parts:
         owner = importlib.import_module(module_name)
         *path, name = attr.split(".")
         for step in path:
@@ -128,6 +149,8 @@ def main() -> None:
             "baseline-list",
             "guarded-insert",
             "guarded-list",
+            "peer-post",
+            "peer-list",
         ),
     )
     parser.add_argument("-n", type=int, default=300, help="requests measured (after 30 warm-up)")
@@ -146,18 +169,30 @@ def main() -> None:
 
     sys.argv = [sys.argv[0]]
     url = http_load.configure_environment(args.settings)
-    http_load.ensure_database(url)
     bodies = http_load.request_bodies()
-    db = http_load.prepare_database(5000, bodies)  # migrates; seeds only if it has to
-    http_load.maintain()  # VACUUM (ANALYZE), CHECKPOINT
+    peer = args.request.startswith("peer-")
+    parts = PEER_PARTS if peer else PARTS
+    if peer:  # the peer's settings and database, as its gunicorn has them; the app untouched
+        os.environ.update(http_load.PEER_ENV)
+        http_load.ensure_database(http_load.PEER_ENV["PEER_DATABASE_URL"])
+        peer_token = http_load.prepare_peer(5000)["token"]  # migrates; seeds only if it has to
+        http_load.maintain_peer()  # drops earlier POSTs' intakes, VACUUM (ANALYZE), CHECKPOINT
+        import django
+
+        django.setup()
+        list_key = write_key = list_branch_id = None
+    else:
+        http_load.ensure_database(url)
+        db = http_load.prepare_database(5000, bodies)  # migrates; seeds only if it has to
+        http_load.maintain()  # VACUUM (ANALYZE), CHECKPOINT
+        list_key, write_key, list_branch_id = db["list_key"], db["write_key"], db["list_branch_id"]
     bodies = [text for _, text in bodies]
-    list_key, write_key, list_branch_id = db["list_key"], db["write_key"], db["list_branch_id"]
 
     from django.db import connection
     from django.test import Client
     from pyinstrument import Profiler
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1") if peer else Client()  # the peer's ALLOWED_HOSTS
     tag = f"P{os.getpid()}{int(time.time())}"
     seq = iter(range(10**9))
 
@@ -165,6 +200,11 @@ def main() -> None:
         n = next(seq)
         body = bodies[n % len(bodies)].replace("__UNIQUE__", f"{tag}-{n}")
         write = {"HTTP_AUTHORIZATION": f"Api-Key {write_key}"}
+        if peer:
+            token = {"HTTP_AUTHORIZATION": f"Token {peer_token}"}
+            if args.request == "peer-post":
+                return client.post("/api/intakes/", body, "application/json", **token)
+            return client.get("/api/intakes/", **token)
         if args.request == "intake-post":
             headers = dict(write)
             if not args.no_idempotency_key:
@@ -198,7 +238,7 @@ def main() -> None:
     # 1. Timers (wall and CPU, SQL by kind, parts), without the profiler's overhead.
     part_time, part_count, sql_time, sql_count = Counter(), Counter(), Counter(), Counter()
     part_cpu: Counter = Counter()
-    wrap_parts(part_time, part_count, part_cpu)
+    wrap_parts(part_time, part_count, part_cpu, parts)
     with open("/proc/stat") as stat:
         busy_before = [int(v) for v in stat.readline().split()[1:]]
     wall_started, cpu_started = time.perf_counter(), time.process_time()
@@ -230,7 +270,7 @@ def main() -> None:
         "\nparts per request (inclusive, nested parts indented): calls, wall ms, share of "
         "wall, CPU ms, share of CPU"
     )
-    for label, _, _ in PARTS:
+    for label, _, _ in parts:
         if part_count[label]:
             spent, used = part_time[label] / n, part_cpu[label] / n
             print(
