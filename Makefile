@@ -59,10 +59,12 @@ ifeq ($(NO_BROWSER),yes)
 endif
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
-# Production refuses to start without a broker; the deploy check names one but never connects.
+# Production refuses to start without a broker and a webhook key; the deploy check names a
+# broker but never connects, and gets a fresh Fernet key.
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=triage.example.org CLINIC_VAR_DIR=$$(mktemp -d) \
 	  CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+	  WEBHOOK_SECRET_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 ifeq ($(NO_BROWSER),yes)
 	@n=$$(DJANGO_ENV=test $(PY) -m pytest -q --collect-only -p no:cacheprovider -m browser tests/browser 2>/dev/null | grep -c '::'); \

@@ -293,6 +293,10 @@ REPLAY_PART_SIZE = env.int("REPLAY_PART_SIZE", default=20_000)
 # can be rotated), else a key derived from the Django secret key. Keep it out of the database's
 # backups, or a dump alone would reveal the secrets.
 WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="")
+if PRODUCTION and not WEBHOOK_SECRET_KEY.strip(" ,"):
+    # Derived from the Django secret key, rotating that key would make every stored webhook
+    # secret unreadable, and one leaked value would give away both.
+    raise ImproperlyConfigured("WEBHOOK_SECRET_KEY must be set in production")
 # Receivers on loopback, private, link-local or other non-public addresses, and plain http,
 # are refused unless this is on: on by default only for tests and the local demo.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from clinic import celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +42,7 @@ def _settings_in(tmp_path: Path, environment: str, **env: str) -> subprocess.Com
     if environment == "production":
         given.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
         given.setdefault("DJANGO_ALLOWED_HOSTS", "triage.example.org")
+        given.setdefault("WEBHOOK_SECRET_KEY", Fernet.generate_key().decode())
     return subprocess.run(
         [sys.executable, "-c", _SHOW_BROKER], cwd=ROOT, env={**base, **given},
         capture_output=True, text=True, timeout=120,
@@ -56,6 +59,20 @@ def test_production_refuses_to_start_without_a_broker(tmp_path):
 
     assert result.returncode != 0
     assert "CELERY_BROKER_URL or REDIS_URL must be set in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_webhook_secret_key(tmp_path):
+    """Derived from DJANGO_SECRET_KEY, the key would change with it and lock every stored
+    webhook secret away; production must name its own."""
+    missing = _settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0",
+                           WEBHOOK_SECRET_KEY="")  # fmt: skip
+    given = _settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0")
+
+    assert missing.returncode != 0
+    assert "WEBHOOK_SECRET_KEY must be set in production" in missing.stderr
+    assert given.returncode == 0, given.stderr
+    # Outside production the derived key will do (the demo, tests).
+    assert _settings_in(tmp_path, "development", WEBHOOK_SECRET_KEY="").returncode == 0
 
 
 def test_production_sends_tasks_to_redis_url_or_to_celery_broker_url_first(tmp_path):
