@@ -33,14 +33,22 @@ setup-demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo --base-url http://$(HOST):$(PORT)
 
-# The demo's background worker (replays, webhooks) runs beside the server on the filesystem
-# broker in var/ (clinic/settings.py), its log in var/celery-worker.log; it is stopped
-# whenever runserver ends (Ctrl-C, an error), so nothing is left running.
+# The demo's background workers run beside the server on the filesystem broker in var/
+# (clinic/settings.py), as the Procfile's `worker:` (replays, and the beat) and `webhooks:`
+# (deliveries, a pool of threads); their logs in var/celery-worker.log and
+# var/celery-webhooks.log. They are stopped whenever runserver ends (Ctrl-C, an error), so
+# nothing is left running.
+WEBHOOK_WORKER_CONCURRENCY ?= 16
 run: setup-demo
-	@log=$${CLINIC_VAR_DIR:-var}/celery-worker.log; echo "Starting the background worker (log: $$log)"; \
-	$(PY) -m celery -A clinic worker -B --loglevel INFO >>"$$log" 2>&1 & \
+	@var=$${CLINIC_VAR_DIR:-var}; \
+	echo "Starting the background workers (logs: $$var/celery-worker.log, $$var/celery-webhooks.log)"; \
+	$(PY) -m celery -A clinic worker -B -Q celery -n worker@%h --loglevel INFO \
+	  >>"$$var/celery-worker.log" 2>&1 & \
 	worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(PY) -m celery -A clinic worker -Q webhooks -n webhooks@%h -P threads \
+	  --concurrency $(WEBHOOK_WORKER_CONCURRENCY) --loglevel INFO >>"$$var/celery-webhooks.log" 2>&1 & \
+	webhooks=$$!; \
+	trap 'kill $$worker $$webhooks 2>/dev/null; wait $$worker $$webhooks' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
