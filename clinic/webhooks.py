@@ -386,10 +386,15 @@ def deliveries_claim(*, delivery_ids: list[int], now: datetime | None = None) ->
         taken = {d.pk for d in due}
         waiting = [pk for pk in delivery_ids if pk not in taken]
         if waiting:
+            # Rows another transaction holds are skipped, never waited for: this one holds
+            # endpoint locks, which a recording task may be waiting on while it holds a row.
             not_out = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
-            WebhookDelivery.objects.filter(
-                not_out, pk__in=waiting, state=Pending, next_attempt_at__lte=now
-            ).update(queued_at=None)
+            free_rows = list(
+                WebhookDelivery.objects.select_for_update(skip_locked=True)
+                .filter(not_out, pk__in=waiting, state=Pending, next_attempt_at__lte=now)
+                .values_list("pk", flat=True)
+            )
+            WebhookDelivery.objects.filter(pk__in=free_rows).update(queued_at=None)
     return claimed
 
 
