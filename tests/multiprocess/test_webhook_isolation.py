@@ -60,16 +60,16 @@ def receiver(release: threading.Event | None) -> Iterator[Receiver]:
                 state.requests.append((headers, body))
                 state.in_flight += 1
                 state.most_in_flight = max(state.most_in_flight, state.in_flight)
-            try:
-                self.wfile.write(b"HTTP/1.0 204 No Content\r\n")
-                if release is not None:
-                    state.held.set()
-                    while not release.wait(3):
-                        self.wfile.write(b"X-Still-Working: yes\r\n")
-                self.wfile.write(b"Content-Length: 0\r\n\r\n")
-            finally:
-                with state.lock:
-                    state.in_flight -= 1
+            self.wfile.write(b"HTTP/1.0 204 No Content\r\n")
+            if release is not None:
+                state.held.set()
+                while not release.wait(3):
+                    self.wfile.write(b"X-Still-Working: yes\r\n")
+            # Counted out before the answer's last bytes go: the sender cannot have its answer,
+            # and send the next request, before this one has left the count.
+            with state.lock:
+                state.in_flight -= 1
+            self.wfile.write(b"Content-Length: 0\r\n\r\n")
 
         def log_message(self, *args: object) -> None:  # quiet
             pass
