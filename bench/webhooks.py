@@ -15,11 +15,12 @@ receiver on a loopback port (bench/webhook_receiver.py), subscribed to `intake.c
    the delay from the event's commit (its `occurred_at`, written just before the commit, so the
    figure errs long) to its arrival, beside the targets (p50 < 1 s, p99 < 3 s), and of the
    intake POSTs' answers;
-2. slow (--slow SECONDS; 0, the default, to skip): a second endpoint is subscribed, to a
-   receiver that holds every request that long (slow, within the 10 s timeout), and the steady
-   run is made again; prints the fast endpoint's commit-to-delivery p50 / p99 and the intake
-   POSTs' p50 / p99 without and with the slow receiver, side by side. The slow endpoint is
-   removed afterwards (its backlog with it);
+2. slow (--slow SECONDS; 0, the default, to skip): a second endpoint is subscribed and the
+   steady run is made twice more: its receiver answering at once, then holding every request
+   that long (slow, within the 10 s timeout); prints the first endpoint's commit-to-delivery
+   p50 / p99 and the intake POSTs' p50 / p99 of the three runs side by side (one endpoint, a
+   second one fast, a second one slow). The second endpoint is removed afterwards (its
+   backlog with it);
 3. down (--down SECONDS; 0 to skip): the receiver is killed, intakes are posted at --rate for
    that long, the receiver comes back, and the run waits for every event: prints how many were
    lost (must be 0), how many arrived twice (allowed only under the same webhook-id), and how
@@ -354,28 +355,42 @@ def main() -> None:
         stop(receiver)
 
         if args.slow > 0:
-            print(f"\nslow: the same, with a second endpoint whose receiver holds each request "
-                  f"{args.slow:g} s")  # fmt: skip
-            fast_record, slow_record = var / "fast.jsonl", var / "slow.jsonl"
-            receiver = stack.enter_context(process([*receiver_args, str(fast_record)], env, log))
-            slow_receiver = stack.enter_context(process(
-                [PY, str(ROOT / "bench" / "webhook_receiver.py"), str(sport), str(slow_record),
-                 str(args.slow)], env, log))  # fmt: skip
-            time.sleep(1)  # both listening
-            slow_endpoint = subscribe(env, f"http://127.0.0.1:{sport}/hook")
-            with_slow = steady_run(base, key, secret, args, "slow", fast_record)
-            print(f"  the slow receiver got {len(received(slow_record))} requests meanwhile")
-            print(f"\n  {'':34}{'without':>10}{'with slow receiver':>22}")
-            for name, label in (("delivery_p50", "fast endpoint commit->delivery p50"),
-                                ("delivery_p99", "fast endpoint commit->delivery p99"),
+            # Against the same two endpoints, the second receiver answering at once and then
+            # holding each request: the difference is the slowness alone, not the second
+            # endpoint's own deliveries.
+            second_url = f"http://127.0.0.1:{sport}/hook"
+            second_args = [PY, str(ROOT / "bench" / "webhook_receiver.py"), str(sport)]
+            second_endpoint = subscribe(env, second_url)
+            columns: list[dict[str, float]] = []
+            for hold in (0.0, args.slow):
+                kind = f"holds each request {hold:g} s" if hold else "answers at once"
+                print(f"\nslow: the same, with a second endpoint whose receiver {kind}")
+                first_record = var / f"first-{hold:g}.jsonl"
+                second_record = var / f"second-{hold:g}.jsonl"
+                receiver = stack.enter_context(
+                    process([*receiver_args, str(first_record)], env, log)
+                )
+                second = stack.enter_context(process(
+                    [*second_args, str(second_record), str(hold)], env, log))  # fmt: skip
+                time.sleep(1)  # both listening
+                columns.append(steady_run(base, key, secret, args, "slow", first_record))
+                if hold:
+                    got = len(received(second_record))
+                    print(f"  the slow receiver got {got} requests meanwhile")
+                else:
+                    arrived = {r["headers"]["webhook-id"] for r in received(first_record)}
+                    wait_for(second_record, len(arrived), args.wait)
+                stop(second)
+                stop(receiver)
+            unsubscribe(env, second_endpoint)
+            print(f"\n  {'':36}{'one endpoint':>14}{'+ fast endpoint':>17}"
+                  f"{'+ slow endpoint':>17}")  # fmt: skip
+            for name, label in (("delivery_p50", "first endpoint commit->delivery p50"),
+                                ("delivery_p99", "first endpoint commit->delivery p99"),
                                 ("post_p50", "intake POST p50"),
                                 ("post_p99", "intake POST p99")):  # fmt: skip
-                before, after = without.get(name), with_slow.get(name)
-                shown = [f"{v:.3f} s" if v is not None else "-" for v in (before, after)]
-                print(f"  {label:34}{shown[0]:>10}{shown[1]:>22}")
-            unsubscribe(env, slow_endpoint)
-            stop(slow_receiver)
-            stop(receiver)
+                shown = [f"{c[name]:.3f} s" if name in c else "-" for c in (without, *columns)]
+                print(f"  {label:36}{shown[0]:>14}{shown[1]:>17}{shown[2]:>17}")
 
         if args.down > 0:
             print(f"\ndown: receiver down for {args.down:g} s while {args.rate:g} intakes/s "
