@@ -380,21 +380,20 @@ def deliveries_claim(*, delivery_ids: list[int], now: datetime | None = None) ->
                 leased_until=lease,
                 queued_at=now,  # this task: the sweep re-sends only once the lease is out
             )
-        # Due but skipped because their endpoint is busy: no task is on its way for them now,
-        # so the sweep may send one (once the endpoint is free), if the task holding the
-        # endpoint does not send them on first.
         taken = {d.pk for d in due}
-        waiting = [pk for pk in delivery_ids if pk not in taken]
-        if waiting:
-            # Rows another transaction holds are skipped, never waited for: this one holds
-            # endpoint locks, which a recording task may be waiting on while it holds a row.
-            not_out = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
-            free_rows = list(
-                WebhookDelivery.objects.select_for_update(skip_locked=True)
-                .filter(not_out, pk__in=waiting, state=Pending, next_attempt_at__lte=now)
-                .values_list("pk", flat=True)
-            )
-            WebhookDelivery.objects.filter(pk__in=free_rows).update(queued_at=None)
+    # Due but skipped (their endpoint busy, or their row held for a moment by another
+    # transaction): no task is on its way for them now, so the sweep may send one once the
+    # endpoint is free, if the task holding it does not send them on first. In a transaction
+    # of its own, after the endpoint locks are released: it may wait for a row (a recording
+    # task holding one while it waits for its endpoint), never skip one, which would leave
+    # it to the requeue of a lost task, minutes later.
+    waiting = [pk for pk in delivery_ids if pk not in taken]
+    if waiting:
+        not_out = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+        with _bookkeeping():
+            WebhookDelivery.objects.filter(
+                not_out, pk__in=waiting, state=Pending, next_attempt_at__lte=now
+            ).update(queued_at=None)
     return claimed
 
 
