@@ -575,11 +575,21 @@ def _take_due(
     # A task sent this long ago and not yet run is taken for lost and sent again: long enough
     # that a backlog in the broker is not doubled, short enough that a lost one is not late.
     requeue_after = timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
+    # The endpoints with a delivery out, found once: asked row by row (as the claim asks for
+    # its few), a backlog of thousands would cost a probe each, every sweep. A lease cleared
+    # a moment ago leaves its old row version in the index until vacuumed, so each probe
+    # would also wade through the last minute's. (Only an optimisation: the claim decides.)
+    busy = set(
+        WebhookDelivery.objects.filter(leased_until__gt=now)
+        .order_by()
+        .values_list("endpoint_id", flat=True)
+        .distinct()
+    )
     due = (
         WebhookDelivery.objects.select_for_update(skip_locked=True)
         .filter(state=Pending, next_attempt_at__lte=now)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
-        .exclude(_sending(now))
+        .exclude(endpoint_id__in=busy)
         .order_by("next_attempt_at")
     )
     if endpoint_id is not None:
