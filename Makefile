@@ -33,14 +33,22 @@ setup-demo: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo --base-url http://$(HOST):$(PORT)
 
-# The demo's background worker (replays, webhooks) runs beside the server on the filesystem
-# broker in var/ (clinic/settings.py), its log in var/celery-worker.log; it is stopped
-# whenever runserver ends (Ctrl-C, an error), so nothing is left running.
+# The demo's background workers run beside the server on the filesystem broker in var/
+# (clinic/settings.py), as the Procfile's `worker:` (replays, and the beat) and `webhooks:`
+# (deliveries, a pool of threads); their logs in var/celery-worker.log and
+# var/celery-webhooks.log. They are stopped whenever runserver ends (Ctrl-C, an error), so
+# nothing is left running.
+WEBHOOK_WORKER_CONCURRENCY ?= 16
 run: setup-demo
-	@log=$${CLINIC_VAR_DIR:-var}/celery-worker.log; echo "Starting the background worker (log: $$log)"; \
-	$(PY) -m celery -A clinic worker -B --loglevel INFO >>"$$log" 2>&1 & \
+	@var=$${CLINIC_VAR_DIR:-var}; \
+	echo "Starting the background workers (logs: $$var/celery-worker.log, $$var/celery-webhooks.log)"; \
+	$(PY) -m celery -A clinic worker -B -Q celery -n worker@%h --loglevel INFO \
+	  >>"$$var/celery-worker.log" 2>&1 & \
 	worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(PY) -m celery -A clinic worker -Q webhooks -n webhooks@%h -P threads \
+	  --concurrency $(WEBHOOK_WORKER_CONCURRENCY) --loglevel INFO >>"$$var/celery-webhooks.log" 2>&1 & \
+	webhooks=$$!; \
+	trap 'kill $$worker $$webhooks 2>/dev/null; wait $$worker $$webhooks' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
@@ -59,10 +67,12 @@ ifeq ($(NO_BROWSER),yes)
 endif
 	DJANGO_ENV=test $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
-# Production refuses to start without a broker; the deploy check names one but never connects.
+# Production refuses to start without a broker and a webhook key; the deploy check names a
+# broker but never connects, and gets a fresh Fernet key.
 	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  DJANGO_ALLOWED_HOSTS=triage.example.org CLINIC_VAR_DIR=$$(mktemp -d) \
 	  CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+	  WEBHOOK_SECRET_KEY=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 ifeq ($(NO_BROWSER),yes)
 	@n=$$(DJANGO_ENV=test $(PY) -m pytest -q --collect-only -p no:cacheprovider -m browser tests/browser 2>/dev/null | grep -c '::'); \

@@ -328,6 +328,10 @@ class WebhookDelivery(models.Model):
     # When a task was last sent for it: the sweep sends another only if that one looks lost.
     queued_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While a task sends it: until then no other delivery to its endpoint is claimed, so one
+    # slow receiver holds at most one worker thread. Cleared once its answer is recorded; a
+    # lease that runs out (the sending worker died) frees the endpoint again.
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -337,6 +341,13 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
             models.Index(fields=["endpoint", "-id"], name="webhook_delivery_log"),
+            # The claim asks, per endpoint, whether a delivery is out: only the few leased
+            # rows are in this index, however long the delivery log grows.
+            models.Index(
+                fields=["endpoint", "leased_until"],
+                name="webhook_delivery_leased",
+                condition=models.Q(leased_until__isnull=False),
+            ),
         ]
         verbose_name_plural = "webhook deliveries"
 

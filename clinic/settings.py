@@ -274,6 +274,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+# Two queues, two workers. The default queue (`celery`) has the ruleset replays, CPU-bound:
+# the Procfile's `worker:`, a process per task (CELERY_WORKER_CONCURRENCY). Webhook deliveries
+# (and their sweep) have a queue of their own, consumed by `webhooks:` with a pool of threads
+# (its --concurrency: WEBHOOK_WORKER_CONCURRENCY in the Procfile, default 16), since sending
+# is mostly waiting on receivers: a replay never delays a delivery, and slow receivers (one
+# thread each at most, clinic.webhooks) never hold up a replay.
+WEBHOOK_QUEUE = "webhooks"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    name: {"queue": WEBHOOK_QUEUE}
+    for name in ("clinic.deliver_webhook", "clinic.deliver_webhooks", "clinic.webhooks_sweep")
+}
 # No result backend: tasks record what they did in the database, where the API reads it.
 CELERY_TASK_IGNORE_RESULT = True
 # JSON only: a pickled message from whoever can write to the broker could run code.
@@ -293,6 +305,10 @@ REPLAY_PART_SIZE = env.int("REPLAY_PART_SIZE", default=20_000)
 # can be rotated), else a key derived from the Django secret key. Keep it out of the database's
 # backups, or a dump alone would reveal the secrets.
 WEBHOOK_SECRET_KEY = env.str("WEBHOOK_SECRET_KEY", default="")
+if PRODUCTION and not WEBHOOK_SECRET_KEY.strip(" ,"):
+    # Derived from the Django secret key, rotating that key would make every stored webhook
+    # secret unreadable, and one leaked value would give away both.
+    raise ImproperlyConfigured("WEBHOOK_SECRET_KEY must be set in production")
 # Receivers on loopback, private, link-local or other non-public addresses, and plain http,
 # are refused unless this is on: on by default only for tests and the local demo.
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
@@ -302,7 +318,8 @@ WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool(
 WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=5.0)
 # A due delivery whose task was sent this long ago and has not run is sent again (lost tasks).
 WEBHOOK_REQUEUE_SECONDS = env.float("WEBHOOK_REQUEUE_SECONDS", default=120.0)
-# The worker runs the sweep itself (`celery -A clinic worker -B`, as the Procfile starts it).
+# The `worker:` process's beat (`celery -A clinic worker -B`, as the Procfile starts it; one
+# beat in all) sends the sweep, which CELERY_TASK_ROUTES puts on the webhooks queue.
 CELERY_BEAT_SCHEDULE = {
     "webhooks-sweep": {"task": "clinic.webhooks_sweep", "schedule": WEBHOOK_SWEEP_SECONDS},
 }

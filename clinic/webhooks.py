@@ -10,6 +10,10 @@ How an event gets out:
   it at once), posts it, and records the answer (`delivery_record`), scheduling the next try on
   RETRY_DELAYS. A sweep every few seconds (`deliveries_due`) picks up what is due and anything
   whose task was lost (a worker killed mid-send lets its lease run out).
+- One endpoint has at most one task sending to it at a time: the claim skips an endpoint that
+  has a delivery out (an unexpired lease), so a slow receiver holds one worker thread, never
+  all of them. What it skipped waits for the task holding the endpoint, which sends it on when
+  done (`deliveries_waiting`), or for the sweep.
 - While an endpoint does not answer at all (timeouts, refused connections), its new deliveries
   wait ("parked") instead of each holding a worker for up to the timeout; one of them probes it
   every PROBE_INTERVAL, and its first answer sends the rest at once. After five days in which
@@ -25,10 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -281,6 +286,7 @@ def message_headers(delivery: WebhookDelivery, body: bytes, now: datetime) -> di
 @dataclass(frozen=True)
 class Claimed:
     delivery_id: int
+    endpoint_id: UUID
     url: str
     body: bytes
     headers: dict[str, str]
@@ -307,16 +313,36 @@ def _bookkeeping() -> Iterator[None]:
         yield
 
 
+def _sending(now: datetime) -> Exists:
+    """Whether the row's endpoint has a delivery out now (leased to a task that sends it)."""
+    return Exists(
+        WebhookDelivery.objects.filter(endpoint_id=OuterRef("endpoint_id"), leased_until__gt=now)
+    )
+
+
 def deliveries_claim(*, delivery_ids: list[int], now: datetime | None = None) -> list[Claimed]:
     """Take those of these deliveries that are due, for one attempt each, in one transaction:
     rows another task holds are skipped, and once this commits they are leased (not due) for
-    CLAIM_LEASE. The messages to send, in id order."""
+    CLAIM_LEASE. So is any delivery whose endpoint has one out already (at most one task sends
+    to an endpoint at a time); it is left for that task to send on, or for the sweep. The
+    messages to send, in id order."""
     now = now or timezone.now()
     with _bookkeeping():
+        # The endpoints first, each locked for this transaction (FOR NO KEY UPDATE, which an
+        # intake's INSERT of a delivery does not wait on); one another claim holds is being
+        # taken right now, so it is skipped as busy. Holding it, the next statement sees every
+        # lease committed before (PostgreSQL's READ COMMITTED takes a snapshot per statement):
+        # two claims cannot both find an endpoint free and each take one of its deliveries.
+        free = list(
+            WebhookEndpoint.objects.select_for_update(skip_locked=True, no_key=True)
+            .filter(pk__in=WebhookDelivery.objects.filter(pk__in=delivery_ids).values("endpoint"))
+            .values_list("pk", flat=True)
+        )
         due = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint", "event")
-            .filter(pk__in=delivery_ids, state=Pending, next_attempt_at__lte=now)
+            .filter(pk__in=delivery_ids, endpoint__in=free, state=Pending, next_attempt_at__lte=now)
+            .exclude(_sending(now))
             .order_by("pk")
         )
         claimed: list[Claimed] = []
@@ -340,19 +366,47 @@ def deliveries_claim(*, delivery_ids: list[int], now: datetime | None = None) ->
             body = message_body(delivery)
             healthy = endpoint.failing_since is None and endpoint.unreachable_since is None
             headers = message_headers(delivery, body, now)
-            claimed.append(Claimed(delivery.pk, endpoint.url, body, headers, healthy))
+            claimed.append(Claimed(delivery.pk, endpoint.pk, endpoint.url, body, headers, healthy))
         if parked:
             WebhookDelivery.objects.filter(pk__in=parked).update(
                 next_attempt_at=None, queued_at=None
             )
         if claimed:
+            lease = now + CLAIM_LEASE
             WebhookDelivery.objects.filter(pk__in=[c.delivery_id for c in claimed]).update(
                 attempts=F("attempts") + 1,
                 last_attempt_at=now,
-                next_attempt_at=now + CLAIM_LEASE,
+                next_attempt_at=lease,
+                leased_until=lease,
                 queued_at=now,  # this task: the sweep re-sends only once the lease is out
             )
+        taken = {d.pk for d in due}
+    # Due but skipped (their endpoint busy, or their row held for a moment by another
+    # transaction): no task is on its way for them now, so the sweep may send one once the
+    # endpoint is free, if the task holding it does not send them on first. In a transaction
+    # of its own, after the endpoint locks are released: it may wait for a row (a recording
+    # task holding one while it waits for its endpoint), never skip one, which would leave
+    # it to the requeue of a lost task, minutes later.
+    waiting = [pk for pk in delivery_ids if pk not in taken]
+    if waiting:
+        not_out = Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+        with _bookkeeping():
+            WebhookDelivery.objects.filter(
+                not_out, pk__in=waiting, state=Pending, next_attempt_at__lte=now
+            ).update(queued_at=None)
     return claimed
+
+
+def deliveries_renew(*, delivery_ids: list[int], now: datetime | None = None) -> None:
+    """Extend the lease of claimed deliveries not yet recorded, for a task still sending the
+    rest of its batch to a slow receiver: they are not due again, nor is their endpoint free,
+    while it is alive."""
+    now = now or timezone.now()
+    lease = now + CLAIM_LEASE
+    with _bookkeeping():
+        WebhookDelivery.objects.filter(
+            pk__in=delivery_ids, state=Pending, leased_until__isnull=False
+        ).update(leased_until=lease, next_attempt_at=lease)
 
 
 def deliveries_delivered(*, delivered: list[tuple[int, int]], now: datetime | None = None) -> None:
@@ -367,7 +421,7 @@ def deliveries_delivered(*, delivered: list[tuple[int, int]], now: datetime | No
         for status_code, ids in by_status.items():
             WebhookDelivery.objects.filter(pk__in=ids).update(
                 state=WebhookDelivery.State.DELIVERED, delivered_at=now, next_attempt_at=None,
-                queued_at=None, last_status_code=status_code, last_error="",
+                queued_at=None, leased_until=None, last_status_code=status_code, last_error="",
             )  # fmt: skip
 
 
@@ -375,6 +429,7 @@ def _fail(delivery: WebhookDelivery, error: str) -> None:
     delivery.state = WebhookDelivery.State.FAILED
     delivery.next_attempt_at = None
     delivery.queued_at = None
+    delivery.leased_until = None
     delivery.last_error = error[:200]
 
 
@@ -390,6 +445,7 @@ def delivery_record(
         endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
         delivery.last_status_code = status_code
         delivery.last_error = error[:200]
+        delivery.leased_until = None  # its endpoint is free for the next one
         answered = status_code is not None
         if answered and endpoint.unreachable_since is not None:
             endpoint.unreachable_since = None
@@ -455,6 +511,7 @@ def _disable(endpoint: WebhookEndpoint, now: datetime, error: str) -> None:
         state=WebhookDelivery.State.FAILED,
         next_attempt_at=None,
         queued_at=None,
+        leased_until=None,
         last_error="The endpoint was disabled.",
     )
     # The branch's clinic admins find why in the audit trail, as well as the API and admin.
@@ -479,11 +536,9 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[lis
     """The sweep: deliveries due whose task is not on its way (none sent, or one sent long
     enough ago to be lost), marked as sent now, in batches of one endpoint's (a task each:
     a backlog drains fast once a receiver is back, and no endpoint waits on another); and a
-    probe for each silent endpoint."""
+    probe for each silent endpoint. An endpoint with a delivery out is left to the task
+    sending it."""
     now = now or timezone.now()
-    # A task sent this long ago and not yet run is taken for lost and sent again: long enough
-    # that a backlog in the broker is not doubled, short enough that a lost one is not late.
-    requeue_after = timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
     with transaction.atomic():
         probing = WebhookEndpoint.objects.select_for_update(skip_locked=True).filter(
             unreachable_since__isnull=False, disabled_at__isnull=True, probe_after__lte=now
@@ -492,14 +547,7 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[lis
             _send_parked(endpoint, now, limit=1)
             endpoint.probe_after = now + PROBE_INTERVAL
             endpoint.save(update_fields=["probe_after"])
-        due = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(state=Pending, next_attempt_at__lte=now)
-            .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
-            .order_by("next_attempt_at")
-        )
-        rows = list(due.values_list("pk", "endpoint_id")[:limit])
-        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(queued_at=now)
+        rows = _take_due(now, limit=limit)
     by_endpoint: dict[Any, list[int]] = {}
     for pk, endpoint_id in sorted(rows):
         by_endpoint.setdefault(endpoint_id, []).append(pk)
@@ -508,3 +556,44 @@ def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[lis
         for ids in by_endpoint.values()
         for start in range(0, len(ids), SWEEP_BATCH)
     ]
+
+
+def deliveries_waiting(*, endpoint_id: UUID, now: datetime | None = None) -> list[int]:
+    """For a task that has just finished sending to this endpoint: its deliveries that are
+    due and have no task on the way (those the claim skipped while the endpoint was busy), up
+    to SWEEP_BATCH, marked as sent now. Sent on at once, they need not wait for the sweep."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return [pk for pk, _ in _take_due(now, limit=SWEEP_BATCH, endpoint_id=endpoint_id)]
+
+
+def _take_due(
+    now: datetime, *, limit: int, endpoint_id: UUID | None = None
+) -> list[tuple[int, UUID]]:
+    """(delivery, endpoint) of due deliveries with no task on the way, to endpoints with none
+    out, marked as sent now; inside the caller's transaction."""
+    # A task sent this long ago and not yet run is taken for lost and sent again: long enough
+    # that a backlog in the broker is not doubled, short enough that a lost one is not late.
+    requeue_after = timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
+    # The endpoints with a delivery out, found once: asked row by row (as the claim asks for
+    # its few), a backlog of thousands would cost a probe each, every sweep. A lease cleared
+    # a moment ago leaves its old row version in the index until vacuumed, so each probe
+    # would also wade through the last minute's. (Only an optimisation: the claim decides.)
+    busy = set(
+        WebhookDelivery.objects.filter(leased_until__gt=now)
+        .order_by()
+        .values_list("endpoint_id", flat=True)
+        .distinct()
+    )
+    due = (
+        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        .filter(state=Pending, next_attempt_at__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue_after))
+        .exclude(endpoint_id__in=busy)
+        .order_by("next_attempt_at")
+    )
+    if endpoint_id is not None:
+        due = due.filter(endpoint_id=endpoint_id)
+    rows = list(due.values_list("pk", "endpoint_id")[:limit])
+    WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in rows]).update(queued_at=now)
+    return rows

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 from clinic import celery_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,9 @@ print(json.dumps({
     "broker_url": celery_app.conf.broker_url,
     "transport_options": celery_app.conf.broker_transport_options,
     "always_eager": celery_app.conf.task_always_eager,
+    "queues": {name: celery_app.amqp.router.route({}, name)["queue"].name
+               for name in ("clinic.deliver_webhook", "clinic.deliver_webhooks",
+                            "clinic.webhooks_sweep", "triage.replay_plan")},
 }))
 """
 
@@ -40,6 +45,7 @@ def _settings_in(tmp_path: Path, environment: str, **env: str) -> subprocess.Com
     if environment == "production":
         given.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
         given.setdefault("DJANGO_ALLOWED_HOSTS", "triage.example.org")
+        given.setdefault("WEBHOOK_SECRET_KEY", Fernet.generate_key().decode())
     return subprocess.run(
         [sys.executable, "-c", _SHOW_BROKER], cwd=ROOT, env={**base, **given},
         capture_output=True, text=True, timeout=120,
@@ -56,6 +62,41 @@ def test_production_refuses_to_start_without_a_broker(tmp_path):
 
     assert result.returncode != 0
     assert "CELERY_BROKER_URL or REDIS_URL must be set in production" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_webhook_secret_key(tmp_path):
+    """Derived from DJANGO_SECRET_KEY, the key would change with it and lock every stored
+    webhook secret away; production must name its own."""
+    missing = _settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0",
+                           WEBHOOK_SECRET_KEY="")  # fmt: skip
+    given = _settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0")
+
+    assert missing.returncode != 0
+    assert "WEBHOOK_SECRET_KEY must be set in production" in missing.stderr
+    assert given.returncode == 0, given.stderr
+    # Outside production the derived key will do (the demo, tests).
+    assert _settings_in(tmp_path, "development", WEBHOOK_SECRET_KEY="").returncode == 0
+
+
+def test_webhook_deliveries_have_a_queue_of_their_own_and_replays_keep_the_default(tmp_path):
+    """The Procfile's `webhooks:` (threads) consumes `webhooks`, `worker:` the default queue:
+    a slow receiver never waits behind a replay, nor a replay behind receivers."""
+    shown = _shown(_settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0"))
+
+    assert shown["queues"] == {
+        "clinic.deliver_webhook": "webhooks",
+        "clinic.deliver_webhooks": "webhooks",
+        "clinic.webhooks_sweep": "webhooks",
+        "triage.replay_plan": "celery",
+    }
+    procfile = (ROOT / "Procfile").read_text()
+    processes = dict(line.split(": ", 1) for line in procfile.splitlines() if line.strip())
+    assert "-Q celery" in processes["worker"] and "-B" in processes["worker"].split()
+    webhooks = processes["webhooks"].split()
+    assert "-Q" in webhooks and webhooks[webhooks.index("-Q") + 1] == "webhooks"
+    assert "-P" in webhooks and webhooks[webhooks.index("-P") + 1] == "threads"
+    assert "-B" not in webhooks  # one beat in all: the worker's
+    assert "--concurrency ${WEBHOOK_WORKER_CONCURRENCY:-16}" in processes["webhooks"]
 
 
 def test_production_sends_tasks_to_redis_url_or_to_celery_broker_url_first(tmp_path):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parents[2]
 
 _PROBE = """
@@ -47,6 +49,8 @@ def _production(tmp_path, **overrides: str) -> dict[str, str]:
         "CLINIC_VAR_DIR": str(tmp_path),
         # Production needs a broker to start; nothing here connects to it.
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        # ... and a key of its own for the webhook secrets.
+        "WEBHOOK_SECRET_KEY": Fernet.generate_key().decode(),
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v}

@@ -1,11 +1,14 @@
-"""Webhooks end to end, as deployed: gunicorn, a real Celery worker (with its sweep, -B) on
-PostgreSQL and Redis, and a receiver in a process of its own. Intakes are posted while the
-receiver and then the worker are killed and started again; every committed event reaches the
+"""Webhooks end to end, as deployed: gunicorn, the Procfile's two Celery workers (`worker:`
+with the sweep's beat, `webhooks:` sending) on PostgreSQL and Redis, and a receiver in a
+process of its own. Intakes are posted while the receiver and then the sending worker are
+killed and started again; every committed event reaches the
 receiver, signed, at least once (a repeat only under the same `webhook-id`), and nothing is
 sent for a write that was rolled back."""
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -60,16 +63,39 @@ def _start_receiver(port: int, record: Path, log: Path) -> subprocess.Popen:
     return process
 
 
-def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
-    name = f"hooks-{uuid.uuid4().hex[:8]}"
+def procfile_command(process: str, env: dict[str, str], name: str) -> list[str]:
+    """The Procfile's command for `process`, as run here: its ${VAR:-default}s read from
+    `env`, `celery` from this interpreter's venv, and the node name `name` (unique on a
+    shared broker)."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    command = next(line.split(": ", 1)[1] for line in lines if line.startswith(f"{process}:"))
+    command = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1], m[2]), command)
+    args = shlex.split(command)
+    args[args.index("-n") + 1] = f"{name}@%h"
+    assert args[0] == "celery"
+    return [sys.executable, "-m", *args]
+
+
+def start_worker(process: str, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """The Procfile's `worker:` (replays, and the beat that sends the sweep) or `webhooks:`
+    (deliveries, a pool of threads), once it answers a ping."""
+    name = f"{process}-{uuid.uuid4().hex[:8]}"
     with log.open("ab") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "clinic", "worker", "-B", "-n", f"{name}@%h",
-             "--concurrency", "2", "--loglevel", "INFO"],
+        worker = subprocess.Popen(
+            procfile_command(process, env, name),
             cwd=ROOT, env=env, stdout=log_file, stderr=log_file, start_new_session=True,
         )  # fmt: skip
-    _wait_for_pong(_probe(settings.REDIS_URL), process, name, log)
-    return process
+    _wait_for_pong(_probe(settings.REDIS_URL), worker, name, log)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """A warm shutdown, as a deploy stops it; killed if it will not stop."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        _kill(worker)
 
 
 def _received(record: Path) -> list[dict]:
@@ -107,7 +133,8 @@ def test_every_committed_event_reaches_a_receiver_through_kills_and_restarts(tmp
             raise RuntimeError("the change fails after its event was written")
 
     receiver = _start_receiver(port, record, log)
-    worker = _start_worker(env, log)
+    beat = start_worker("worker", env, log)
+    worker = start_worker("webhooks", env, log)
     try:
         with app_server(env, log=log) as base:
 
@@ -125,11 +152,11 @@ def test_every_committed_event_reaches_a_receiver_through_kills_and_restarts(tmp
             receiver = _start_receiver(port, record, log)  # ...and comes back
             for n in range(20, 25):
                 post(n)
-            _kill(worker)  # the worker dies with tasks in hand...
+            _kill(worker)  # the sending worker dies with tasks in hand...
             for n in range(25, 35):
                 post(n)
             roll_back_a_write()
-            worker = _start_worker(env, log)  # ...and another takes over
+            worker = start_worker("webhooks", env, log)  # ...and another takes over
             for n in range(35, 40):
                 post(n)
 
@@ -141,11 +168,8 @@ def test_every_committed_event_reaches_a_receiver_through_kills_and_restarts(tmp
                 time.sleep(0.5)
     finally:
         _kill(receiver)
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            _kill(worker)
+        stop_worker(worker)
+        stop_worker(beat)
 
     received = _received(record)
     verifier = Webhook(secret)
