@@ -42,7 +42,7 @@ WEBHOOK_WORKER_CONCURRENCY ?= 16
 run: setup-demo
 	@var=$${CLINIC_VAR_DIR:-var}; \
 	echo "Starting the background workers (logs: $$var/celery-worker.log, $$var/celery-webhooks.log)"; \
-	$(PY) -m celery -A clinic worker -B -Q celery -n worker@%h --loglevel INFO \
+	$(PY) -m celery -A clinic worker -B -Q celery,webhooks -n worker@%h --loglevel INFO \
 	  >>"$$var/celery-worker.log" 2>&1 & \
 	worker=$$!; \
 	$(PY) -m celery -A clinic worker -Q webhooks -n webhooks@%h -P threads \

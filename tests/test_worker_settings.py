@@ -79,8 +79,8 @@ def test_production_refuses_to_start_without_a_webhook_secret_key(tmp_path):
 
 
 def test_webhook_deliveries_have_a_queue_of_their_own_and_replays_keep_the_default(tmp_path):
-    """The Procfile's `webhooks:` (threads) consumes `webhooks`, `worker:` the default queue:
-    a slow receiver never waits behind a replay, nor a replay behind receivers."""
+    """The Procfile's `webhooks:` (threads) consumes `webhooks`; `worker:` the default queue
+    and `webhooks` too, so that a deployment running `worker:` alone still delivers."""
     shown = _shown(_settings_in(tmp_path, "production", REDIS_URL="redis://cache:6379/0"))
 
     assert shown["queues"] == {
@@ -91,7 +91,8 @@ def test_webhook_deliveries_have_a_queue_of_their_own_and_replays_keep_the_defau
     }
     procfile = (ROOT / "Procfile").read_text()
     processes = dict(line.split(": ", 1) for line in procfile.splitlines() if line.strip())
-    assert "-Q celery" in processes["worker"] and "-B" in processes["worker"].split()
+    worker = processes["worker"].split()
+    assert worker[worker.index("-Q") + 1] == "celery,webhooks" and "-B" in worker
     webhooks = processes["webhooks"].split()
     assert "-Q" in webhooks and webhooks[webhooks.index("-Q") + 1] == "webhooks"
     assert "-P" in webhooks and webhooks[webhooks.index("-P") + 1] == "threads"
