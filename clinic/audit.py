@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.signals import got_request_exception
 from django.db import connection, transaction
-from django.db.models.sql import InsertQuery
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.request import Request
@@ -21,6 +20,7 @@ from rest_framework.response import Response
 
 from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.models import AuditEvent, AuditPatient, PrintLink, StaffRole
+from clinic.sql import insert_sql
 
 logger = logging.getLogger("clinic.audit")
 
@@ -116,9 +116,7 @@ def _insert(event: AuditEvent, patient_ids: list[str]) -> None:
                 AuditPatient(event=event, patient_id=p) for p in patient_ids
             )
         return
-    query = InsertQuery(AuditEvent)
-    query.insert_values([f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [event])
-    [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+    insert, params = insert_sql([event])
     patients = AuditPatient._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(

@@ -16,12 +16,11 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Model
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from clinic import webhooks
 from clinic.models import Branch, Event
+from clinic.sql import insert_sql
 
 _FEED_LOCK_KEY = 0x7472696167  # any constant shared by every writer of the feed
 _pending: ContextVar[list[Event] | None] = ContextVar("feed_batch", default=None)
@@ -90,12 +89,7 @@ def _write(events: list[Event]) -> None:
 def _insert_locked(events: list[Event]) -> None:
     """Take the feed's lock and insert the events in one round trip (two statements sent
     together: the lock must be held before the sequence hands out their ids)."""
-    query = InsertQuery(Event)
-    rows: list[Model] = list(events)
-    query.insert_values([f for f in Event._meta.concrete_fields if not f.primary_key], rows)
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [Event._meta.pk]
-    [(insert, params)] = compiler.as_sql()
+    insert, params = insert_sql(events, returning_pk=True)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {insert}", [_FEED_LOCK_KEY, *params])
         cursor.nextset()  # past the lock's result, to the ids the insert returns

@@ -9,14 +9,13 @@ from typing import Any, cast
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Model
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.errors import Conflict, Invalid, PermissionDenied
 from clinic.events import feed_batch, record_event
 from clinic.scoping import for_caller, get_or_not_found
+from clinic.sql import insert_sql
 from triage import hooks
 from triage.ages import age_on
 from triage.decisions import final_decision
@@ -61,9 +60,7 @@ def _insert_or_keep(candidate: Patient) -> Patient:
     if connection.vendor == "postgresql":
         # One statement: the insert, or (on conflict) the row that is there. A twin that
         # committed after this statement began is not in its snapshot: then read it again.
-        query = InsertQuery(Patient, on_conflict=OnConflict.IGNORE)
-        query.insert_values(Patient._meta.concrete_fields, [candidate])
-        [(insert, params)] = query.get_compiler(connection=connection).as_sql()
+        insert, params = insert_sql([candidate], ignore_conflicts=True)
         table = Patient._meta.db_table
         found = list(
             Patient.objects.raw(
