@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from clinic import held_writes
 from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.models import AuditEvent, AuditPatient, PrintLink, StaffRole
 from clinic.sql import insert_sql
@@ -104,10 +105,8 @@ def record(
 def _insert(event: AuditEvent, patient_ids: list[str]) -> None:
     """Store an event and the patients it concerns: both or neither. On PostgreSQL in one
     statement (a data-modifying CTE), since every API request writes one of these and each
-    statement is a round trip; elsewhere in one transaction."""
-    if not patient_ids:
-        event.save()
-        return
+    statement is a round trip: held to the end of the change's transaction when one holds
+    writes (clinic.held_writes). Elsewhere in one transaction."""
     if connection.vendor != "postgresql":
         # No savepoint: inside a change's transaction a failure here fails the change anyway.
         with transaction.atomic(savepoint=False):
@@ -116,18 +115,22 @@ def _insert(event: AuditEvent, patient_ids: list[str]) -> None:
                 AuditPatient(event=event, patient_id=p) for p in patient_ids
             )
         return
-    insert, params = insert_sql([event])
-    patients = AuditPatient._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH e AS ({insert} RETURNING id), "  # noqa: S608 (our table names, no input)
-            f"p AS (INSERT INTO {patients} (event_id, patient_id) "
-            "SELECT e.id, x FROM e, unnest(%s::uuid[]) AS x) "
-            "SELECT id FROM e",
-            [*params, patient_ids],
+    change = held_writes.current()
+    held = change if change is not None else held_writes.Held()
+    insert, params = insert_sql([event], returning=("id",))
+    name = held.add(insert, params)
+    if patient_ids:
+        held.add(
+            f"INSERT INTO {AuditPatient._meta.db_table} (event_id, patient_id) "  # noqa: S608
+            f"SELECT {name}.id, x FROM {name}, unnest(%s::uuid[]) AS x",
+            [patient_ids],
         )
-        event.pk = cursor.fetchone()[0]
     event._state.adding = False
+    if change is not None:
+        return  # written with the change, its id unread
+    with connection.cursor() as cursor:
+        cursor.execute(held.statement(f"SELECT id FROM {name}"), held.params)  # noqa: S608
+        event.pk = cursor.fetchone()[0]
 
 
 def sign_in_attempt(username: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from uuid import UUID
 from django.db import connection
 from django.utils import timezone
 
-from clinic import webhooks
+from clinic import held_writes, webhooks
 from clinic.models import Branch, Event
 from clinic.sql import insert_sql
 
@@ -30,17 +30,19 @@ _pending: ContextVar[list[Event] | None] = ContextVar("feed_batch", default=None
 def feed_batch() -> Iterator[None]:
     """Hold back the events recorded inside and write them together, in order, when the block
     ends without error: one lock and one INSERT instead of one of each per event. Use inside
-    the change's transaction, around all of its writes. Nested batches join the outer one."""
+    the change's transaction, around all of its writes. Nested batches join the outer one.
+    On PostgreSQL the writes held inside (clinic.held_writes) go in the same statement."""
     if _pending.get() is not None:
         yield
         return
     events: list[Event] = []
     token = _pending.set(events)
     try:
-        yield
+        with held_writes.holding() as held:
+            yield
     finally:
         _pending.reset(token)
-    _write(events)
+    _write(events, held)
 
 
 def record_event(
@@ -74,25 +76,45 @@ def record_event(
     return event
 
 
-def _write(events: list[Event]) -> None:
-    if not events:
+def _write(events: list[Event], held: held_writes.Held | None = None) -> None:
+    if not events and not (held and held.ctes):
         return
     assert connection.in_atomic_block, "events are written in the change's own transaction"
     if connection.vendor == "postgresql":
-        _insert_locked(events)
-    else:
-        Event.objects.bulk_create(events)
+        _insert_locked(events, held or held_writes.Held())
+        return
+    Event.objects.bulk_create(events)
     # Webhook deliveries go in with their events, in the same transaction (one statement).
     webhooks.fan_out(events)
 
 
-def _insert_locked(events: list[Event]) -> None:
-    """Take the feed's lock and insert the events in one round trip (two statements sent
-    together: the lock must be held before the sequence hands out their ids)."""
-    insert, params = insert_sql(events, returning_pk=True)
+def _insert_locked(events: list[Event], held: held_writes.Held) -> None:
+    """One round trip: the writes held until now (one statement), then the feed's lock (it
+    must be held before the sequence hands out the events' ids, and is taken after the held
+    writes so that it is held no longer than before), then the events with their webhook
+    deliveries (one statement)."""
+    statements, params = [], []
+    if held.ctes:
+        statements.append(held.statement("SELECT NULL"))
+        params.extend(held.params)
+    if events:
+        insert, values = insert_sql(events, returning=("id", "branch_id", "type"))
+        deliveries, now = webhooks.fan_out_cte("new_events")
+        statements.append(f"SELECT pg_advisory_xact_lock({_FEED_LOCK_KEY})")
+        statements.append(
+            f"WITH new_events AS ({insert}), {deliveries} "  # noqa: S608 (no input in it)
+            "SELECT id, NULL FROM new_events UNION ALL SELECT id, endpoint_id FROM deliveries"
+        )
+        params.extend([*values, *now])
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock(%s); {insert}", [_FEED_LOCK_KEY, *params])
-        cursor.nextset()  # past the lock's result, to the ids the insert returns
-        for event, (event_id,) in zip(events, cursor.fetchall(), strict=True):
-            event.pk = event_id
-            event._state.adding, event._state.db = False, connection.alias
+        cursor.execute("; ".join(statements), params)
+        if not events:
+            return
+        for _ in statements[:-1]:
+            cursor.nextset()  # past the held writes' and the lock's results
+        rows = cursor.fetchall()
+    event_ids = sorted(row_id for row_id, endpoint_id in rows if endpoint_id is None)
+    for event, event_id in zip(events, event_ids, strict=True):  # ids are drawn in row order
+        event.pk = event_id
+        event._state.adding, event._state.db = False, connection.alias
+    webhooks.enqueue([(row_id, endpoint) for row_id, endpoint in rows if endpoint is not None])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from clinic import held_writes
 from clinic.errors import Conflict, Invalid, Unprocessable
 from clinic.events import feed_batch
 from clinic.models import IdempotencyRecord
@@ -94,7 +95,8 @@ def idempotent(view_method):
                     return _replay(self, done)
             response = view_method(self, request, *args, **kwargs)
             if record_id is not None:
-                IdempotencyRecord.objects.filter(pk=record_id).update(
+                held_writes.update(
+                    IdempotencyRecord.objects.filter(pk=record_id),
                     done=True,
                     response_status=response.status_code,
                     response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),

@@ -158,9 +158,9 @@ INSERT INTO clinic_webhookdelivery
     (endpoint_id, event_id, type, state, attempts, created_at, scheduled_from,
      next_attempt_at, queued_at, last_error)
 SELECT w.id, e.id, e.type, 'pending', 0, %(now)s, %(now)s, %(now)s, %(now)s, ''
-FROM clinic_event e
+FROM {events} e
 JOIN clinic_webhookendpoint w ON w.branch_id = e.branch_id
-WHERE e.id IN ({ids}) AND w.disabled_at IS NULL AND {subscribed}
+WHERE {which} w.disabled_at IS NULL AND {subscribed}
 RETURNING id, endpoint_id
 """
 _SUBSCRIBED = {
@@ -176,24 +176,43 @@ def fan_out(events: Iterable[Event]) -> list[int]:
     if not ids:
         return []
     assert connection.in_atomic_block, "deliveries are written in the change's own transaction"
+    placeholders = ", ".join(["%(e" + str(n) + ")s" for n in range(len(ids))])
     sql = _FAN_OUT_SQL.format(
-        ids=", ".join(["%(e" + str(n) + ")s" for n in range(len(ids))]),
+        events="clinic_event",
+        which=f"e.id IN ({placeholders}) AND",
         subscribed=_SUBSCRIBED[connection.vendor],
     )
     params: dict[str, Any] = {f"e{n}": event_id for n, event_id in enumerate(ids)}
-    params["now"] = connection.ops.adapt_datetimefield_value(timezone.now())
+    params["now"] = adapted_now()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # One task per endpoint for what this change sent it, in event order: a receiver's
-    # slowness holds up only its own deliveries, and a change with several events costs one
-    # message to the broker per endpoint, not one per event.
+    enqueue(rows)
+    return [delivery_id for delivery_id, _ in rows]
+
+
+def fan_out_cte(events: str) -> tuple[str, list[Any]]:
+    """`deliveries AS (...)` and its parameters: the same deliveries, for the events that a
+    CTE named `events` has just inserted (RETURNING id, branch_id, type), inside a larger
+    statement on PostgreSQL; `enqueue` what it returns."""
+    sql = _FAN_OUT_SQL.format(events=events, which="", subscribed=_SUBSCRIBED["postgresql"])
+    return f"deliveries AS ({sql.replace('%(now)s', '%s')})", [adapted_now()] * 4
+
+
+def adapted_now() -> Any:
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def enqueue(rows: Iterable[tuple[int, Any]]) -> None:
+    """Once the transaction commits, send the deliveries (id, endpoint id) just created.
+    One task per endpoint for what this change sent it, in event order: a receiver's slowness
+    holds up only its own deliveries, and a change with several events costs one message to
+    the broker per endpoint, not one per event."""
     by_endpoint: dict[Any, list[int]] = {}
     for delivery_id, endpoint_id in sorted(rows):
         by_endpoint.setdefault(endpoint_id, []).append(delivery_id)
     for group in by_endpoint.values():
         _enqueue_on_commit(group)
-    return [delivery_id for delivery_id, _ in rows]
 
 
 def _enqueue_on_commit(delivery_ids: list[int]) -> None:

@@ -7,6 +7,7 @@ and its change-feed event in that same transaction.
 from django.db import transaction
 from django.utils import timezone
 
+from clinic import held_writes
 from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.errors import Conflict, Invalid, PreconditionFailed
 from clinic.events import record_event
@@ -34,10 +35,12 @@ def _record_change(
     from_status: str,
     kind: str = "transition",
     note: str = "",
+    held: bool = False,
 ) -> None:
     """Every change to a referral leaves a history entry and a feed event, written together,
-    both at the referral's `updated_at`."""
-    ReferralHistory.objects.create(
+    both at the referral's `updated_at`. `held`: the entry may wait for the end of the
+    change's transaction (clinic.held_writes), as nothing reads it before."""
+    entry = ReferralHistory(
         referral=referral,
         kind=kind,
         from_status=from_status,
@@ -46,6 +49,10 @@ def _record_change(
         at=referral.updated_at,
         **_actor_fields(caller),
     )
+    if held:
+        held_writes.insert(entry)
+    else:
+        entry.save(force_insert=True)
     record_event(
         branch=referral.branch,
         type=event_type,
@@ -64,9 +71,11 @@ def referral_open(
     *, caller: Caller, intake: Intake, outcome: Outcome, reasons: list[dict], now=None
 ) -> Referral:
     """Open a referral for a decision that needs one. Runs inside the caller's transaction.
-    `now` lets an intake's referral open at the intake's own submission time."""
+    `now` lets an intake's referral open at the intake's own submission time. The referral
+    and its history entry are held to the end of that transaction (clinic.held_writes):
+    callers never read them back before it ends."""
     now = now or timezone.now()
-    referral = Referral.objects.create(
+    referral = Referral(
         branch=intake.branch,
         intake=intake,
         patient_id=intake.patient_id,
@@ -80,12 +89,14 @@ def referral_open(
         updated_at=now,
         test=intake.test,
     )
+    held_writes.insert(referral)
     _record_change(
         caller,
         referral,
         "referral.opened",
         {"status": "open", "service": outcome.service, "urgency": outcome.urgency},
         from_status="",
+        held=True,
     )
     return referral
 

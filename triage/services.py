@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from clinic import held_writes
 from clinic.callers import Caller, KeyCaller, StaffCaller
 from clinic.errors import Conflict, Invalid, PermissionDenied
 from clinic.events import feed_batch, record_event
@@ -106,7 +107,8 @@ def intake_create(
         age = age_on(record.date_of_birth, timezone.localdate(submitted_at))
         version = active_version(branch_id=branch.pk, at=submitted_at)
         decision = evaluate(answers, age, ruleset=version)
-        intake = Intake.objects.create(
+        # Held to the end of the transaction (clinic.held_writes): nothing reads them back.
+        intake = Intake(
             branch=branch,
             patient=record,
             answers=dict(answers),
@@ -116,7 +118,7 @@ def intake_create(
             test=isinstance(caller, KeyCaller) and caller.api_key.test,
         )
         decided = decision.as_dict()
-        intake.assessment = Assessment.objects.create(
+        intake.assessment = Assessment(
             intake=intake,
             branch=branch,
             submitted_at=submitted_at,
@@ -131,6 +133,8 @@ def intake_create(
             ruleset_version=decision.ruleset_version,
             decision=decided,
         )
+        held_writes.insert(intake)
+        held_writes.insert(intake.assessment)
         event = partial(record_event, branch=branch, patient_id=record.id, intake_id=intake.id)
         event(type="intake.created", data={"questionnaire_version": QUESTIONNAIRE_VERSION})
         outcome = {k: decided[k] for k in ("disposition", "urgency", "service")}

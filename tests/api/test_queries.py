@@ -12,10 +12,12 @@ from tests.query_counts import counted_queries, expected_queries
 # patient insert-or-keep; patient select; the branch's active ruleset version (one indexed
 # read); intake insert; assessment insert; the audit event and the patient it concerns; the
 # events, all in one insert; the webhook deliveries they fan out to (one INSERT ... SELECT);
-# release. On PostgreSQL the patient's insert-or-keep and select are one statement, and so
-# are the audit event and its patients; the change feed's advisory lock is sent with the
-# events' insert. A known patient costs the same as a new one.
-# A referral adds its insert and its first history entry; its event joins the others' insert.
+# release. On PostgreSQL the patient's insert-or-keep and select are one statement, and the
+# writes nothing reads back (intake, assessment, stored response, audit record) go with the
+# events, the feed's lock and the deliveries in one round trip (clinic.held_writes). A known
+# patient costs the same as a new one.
+# A referral adds its insert and its first history entry (on PostgreSQL, in that same round
+# trip); its event joins the others' insert.
 # A list page: key lookup, count, one page with patient and assessment joined (and whether
 # each intake has referrals, reviews), the referrals of those that have some (here half), the
 # reviews likewise (here none: no query); the audit event and every patient on the page (one

@@ -5,7 +5,7 @@ change's transaction commits; the receiver listens on loopback."""
 import json
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from standardwebhooks import Webhook
 
 from clinic.events import record_event
@@ -98,9 +98,10 @@ def test_a_batch_of_events_gets_its_deliveries_in_one_statement(hook, django_ass
     from clinic.events import feed_batch
 
     branch = Branch.objects.get(slug="north")
-    # The events' INSERT (sent with the feed's lock on PostgreSQL), then the deliveries'
-    # INSERT ... SELECT: nothing per event.
-    with transaction.atomic(), django_assert_num_queries(2), feed_batch():
+    # The events' INSERT, then the deliveries' INSERT ... SELECT: nothing per event. On
+    # PostgreSQL both go in one statement, sent with the feed's lock.
+    statements = 1 if connection.vendor == "postgresql" else 2
+    with transaction.atomic(), django_assert_num_queries(statements), feed_batch():
         record_event(branch=branch, type="intake.created")
         record_event(branch=branch, type="assessment.created")
         record_event(branch=branch, type="review.created")  # not subscribed
