@@ -137,6 +137,17 @@ def sql_timer(totals: Counter, counts: Counter):
     return wrapper
 
 
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend serving this process's connection,
+    when PostgreSQL runs on this machine (its /proc entry is readable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -239,14 +250,22 @@ def main() -> None:
     part_time, part_count, sql_time, sql_count = Counter(), Counter(), Counter(), Counter()
     part_cpu: Counter = Counter()
     wrap_parts(part_time, part_count, part_cpu, parts)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), pg_current_wal_insert_lsn()")
+        backend_pid, wal_before = cursor.fetchone()
     with open("/proc/stat") as stat:
         busy_before = [int(v) for v in stat.readline().split()[1:]]
+    backend_before = backend_cpu(backend_pid)
     wall_started, cpu_started = time.perf_counter(), time.process_time()
     with connection.execute_wrapper(sql_timer(sql_time, sql_count)):
         for _ in range(args.n):
             send()
     wall = (time.perf_counter() - wall_started) / args.n
     cpu = (time.process_time() - cpu_started) / args.n
+    backend_after = backend_cpu(backend_pid)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn() - %s::pg_lsn", [wal_before])
+        wal_bytes = float(cursor.fetchone()[0]) / args.n
     with open("/proc/stat") as stat:
         busy_after = [int(v) for v in stat.readline().split()[1:]]
     delta = [a - b for a, b in zip(busy_after, busy_before, strict=True)]
@@ -255,6 +274,10 @@ def main() -> None:
     n = args.n
     print(f"{args.request}: {n} requests, one at a time, django.test.Client in-process")
     print(f"  per request: wall {wall * 1000:.2f} ms, this process's CPU {cpu * 1000:.2f} ms")
+    if backend_before is not None and backend_after is not None:
+        used = (backend_after - backend_before) / args.n
+        print(f"  PostgreSQL backend's CPU per request: {used * 1000:.2f} ms (pid {backend_pid})")
+    print(f"  WAL written per request: {wal_bytes / 1024:.1f} KiB (the whole server's, meanwhile)")
     print(f"  machine busy meanwhile: {machine_busy:.0%} of {os.cpu_count()} cores (all processes)")
     sql_total = sum(sql_time.values())
     print(
