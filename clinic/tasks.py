@@ -18,6 +18,7 @@ import time
 from celery import shared_task
 
 from clinic import webhook_sending, webhooks
+from clinic.celery import app  # noqa: F401 (the tasks below bind to it: see clinic/__init__.py)
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,12 @@ database alone does not let anyone sign a delivery.
 import base64
 import hashlib
 import secrets
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 PREFIX = "whsec_"
 
@@ -20,7 +23,12 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _fernet() -> MultiFernet:
+def _fernet() -> "MultiFernet":
+    # Imported here, not at the top: cryptography costs a web worker about 6 MB of memory, and
+    # this module is loaded with the services that emit events; only the webhook endpoints'
+    # create and rotate, and the worker's deliveries, encrypt or decrypt (issue 16).
+    from cryptography.fernet import Fernet, MultiFernet
+
     configured = [k.strip() for k in settings.WEBHOOK_SECRET_KEY.split(",") if k.strip()]
     if configured:
         keys = [Fernet(k) for k in configured]

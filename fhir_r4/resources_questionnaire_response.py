@@ -14,9 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pydantic
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
 from fhir_r4.errors import FhirError, Issue
 from fhir_r4.resources_base import reference, validated
 from fhir_r4.resources_questionnaire import QUESTIONNAIRE_URL, link_id
@@ -250,6 +247,11 @@ def _code(question: Question, coding: Any, path: str, parsed: ParsedResponse) ->
 
 def _check_resource(data: dict, parsed: ParsedResponse) -> None:
     """Whatever else the response holds must be valid FHIR: the R4B model says where not."""
+    # Imported here for the reason resources_base.validated imports its models late: they
+    # are loaded only by a worker that serves a FHIR request.
+    import pydantic
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
     try:
         QuestionnaireResponse.model_validate(data)
     except pydantic.ValidationError as error:

@@ -13,6 +13,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
+from clinic.celery import app  # noqa: F401 (the tasks below bind to it: see clinic/__init__.py)
 from triage import replays
 from triage.models import Replay
 

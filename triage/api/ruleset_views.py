@@ -35,7 +35,6 @@ from triage.api.serializers import RuleTableSerializer
 from triage.engine import RULESETS, Ruleset, UnknownRuleset, ruleset
 from triage.filtersets import ReplayChangeFilterSet, RulesetActivationFilterSet
 from triage.models import Replay, ReplayChange, RulesetActivation
-from triage.tasks import enqueue_replay
 
 # A version as the engine numbers them (2026.1): anything else in its place is a 404.
 VERSION_PATH = r"[0-9]{4}\.[0-9]{1,3}"
@@ -191,6 +190,10 @@ class RulesetViewSet(ClinicViewSet):
     )
     @action(detail=True, methods=["post"], url_path="replays")
     def replay(self, request: Request, version: str) -> Response:
+        # Imported here: triage.tasks loads the Celery application, which a web worker needs
+        # only when it sends a task (see clinic/__init__.py).
+        from triage.tasks import enqueue_replay
+
         held(version)
         data = s.ReplayInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
