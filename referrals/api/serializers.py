@@ -1,13 +1,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from clinic.api.fields import StrictChoiceField, StrictSerializer
+from clinic.api.fields import FixedFieldsModelSerializer, StrictChoiceField, StrictSerializer
 from referrals.models import REFERRED_SERVICES, Referral, ReferralHistory
 from referrals.workflow import LEGAL_NEXT, STATUSES
 from triage.engine import vocabulary as v
 
 
-class ReferralSummarySerializer(serializers.ModelSerializer):
+class ReferralSummarySerializer(FixedFieldsModelSerializer):
     status = serializers.ChoiceField(STATUSES)
     service = serializers.ChoiceField(REFERRED_SERVICES)
     urgency = serializers.ChoiceField(v.URGENCIES)

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from clinic.api.feed_serializers import EventSerializer
 from clinic.api.fields import (
+    FixedFieldsModelSerializer,
     StrictBooleanField,
     StrictChoiceField,
     StrictIntegerField,
@@ -221,13 +222,13 @@ class StoredAnswersField(serializers.Field):
         return value
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(FixedFieldsModelSerializer):
     class Meta:
         model = Patient
         fields = ["id", "external_id", "date_of_birth", "sex"]
 
 
-class ReviewSerializer(serializers.ModelSerializer):
+class ReviewSerializer(FixedFieldsModelSerializer):
     disposition = serializers.ChoiceField(v.DISPOSITIONS)
     urgency = serializers.ChoiceField(v.URGENCIES)
     service = serializers.ChoiceField(v.SERVICES)
@@ -241,7 +242,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IntakeSerializer(serializers.ModelSerializer):
+class IntakeSerializer(FixedFieldsModelSerializer):
     patient = PatientSerializer()
     answers = StoredAnswersField(help_text="Clinicians and clinic admins only (minimum necessary).")
     assessment = StoredDecisionField()
