@@ -5,12 +5,12 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Aggregate, Count, DurationField
-from django.db.models.functions import TruncDate
 
 from referrals.models import Referral
 from referrals.workflow import STATUSES
+from triage.decision_days import decisions_per_day
 from triage.engine.vocabulary import DISPOSITION_RANK, DISPOSITIONS, URGENCY_RANK
-from triage.models import Assessment, Review
+from triage.models import Review
 
 
 @dataclass
@@ -64,19 +64,9 @@ def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> flo
 
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
     days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
-    counts = (
-        Assessment.objects.filter(branch_id__in=branch_ids, submitted_at__gte=since, test=False)
-        .annotate(day=TruncDate("submitted_at"))
-        .values("day", "disposition")
-        # The (branch, submitted_at, disposition) index finds the rows; `test` (test keys'
-        # intakes, left out) is read from each row: no longer an index-only count.
-        .annotate(n=Count("*"))
-    )
-    by_day = {name: [0] * len(days) for name in DISPOSITIONS}
-    index = {day: i for i, day in enumerate(days)}
-    for row in counts:
-        if row["day"] in index:
-            by_day[row["disposition"]][index[row["day"]]] = row["n"]
+    # Settled days are counted once and kept (triage.decision_days); the rest live.
+    per_day = decisions_per_day(branch_ids=branch_ids, first=since.date())
+    by_day = {name: [per_day.get(day, {}).get(name, 0) for day in days] for name in DISPOSITIONS}
 
     status_counts = dict(
         Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since, test=False)

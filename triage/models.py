@@ -298,3 +298,33 @@ class RulesetActivation(WriteOnceModel):
 
     def __str__(self) -> str:
         return f"{self.version} from {self.effective_from:%Y-%m-%d %H:%M}"
+
+
+class DecisionDay(models.Model):
+    """One branch's decisions on one settled day, by disposition, counted once and kept.
+
+    A day's decisions never change once it is settled: an assessment is written once, only by
+    `intake_create`, stamped with the time it is submitted, never edited or deleted, and its
+    `test` is copied from its intake at once. The review dashboard counts a settled day from
+    the assessments the first time it is shown and reads it from here after that; the days not
+    yet settled it counts afresh each time. Nothing is written here when an intake arrives.
+    Derived data: emptying the table loses nothing but time (the next dashboard refills it)."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    # The days are the clinic's local days (settings.TIME_ZONE); kept per time zone so that a
+    # changed setting counts its own days rather than read another zone's.
+    time_zone = models.CharField(max_length=64)
+    day = models.DateField()
+    # {disposition: number of assessments}, test intakes left out; absent means none.
+    counts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "time_zone", "day"], name="decision_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.day}"
