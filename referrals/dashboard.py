@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField
+from django.db.models import Aggregate, Count, FloatField, Q
 
 from referrals.models import Referral
 from referrals.workflow import STATUSES
@@ -37,29 +38,62 @@ class Dashboard:
         return self.overridden / self.decisions if self.decisions else None
 
 
-class _Median(Aggregate):
-    """PostgreSQL's exact median (the mean of the middle two when their number is even)."""
-
-    template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
+# A share past the lower middle of any number of waits, and short of the next one.
+_PAST_THE_MIDDLE = 1e-12
 
 
-def _median_hours_to_booked(branch_ids: tuple[int, ...], since: datetime) -> float | None:
-    """The median wait from intake to first booking, worked out in the database."""
-    waits = Referral.objects.filter(
-        branch_id__in=branch_ids, created_at__gte=since, booked_after__isnull=False, test=False
-    ).values_list("booked_after", flat=True)
+class _MiddleSeconds(Aggregate):
+    """PostgreSQL: the middle wait, or the middle two when their number is even, in seconds.
+
+    The waits are sorted as double precision, not as intervals: a float sorts by value in a
+    third of the memory, so 90 days of every branch's waits (about 120,000) sort in memory
+    rather than spill to disk under the default work_mem (which took the one query from about
+    55 to 130 ms). percentile_disc reads the lower middle at 0.5 and the upper one just past
+    it; the same one twice when their number is odd."""
+
+    template = (
+        f"percentile_disc(ARRAY[0.5, {0.5 + _PAST_THE_MIDDLE!r}]) "
+        "WITHIN GROUP (ORDER BY date_part('epoch', %(expressions)s))"
+    )
+    output_field = ArrayField(FloatField())
+
+
+def _referral_figures(
+    branch_ids: tuple[int, ...], since: datetime
+) -> tuple[list[tuple[str, int]], float | None]:
+    """The period's referrals per status, and the median wait from intake to first booking.
+
+    One pass over the period's referrals (test ones left out) gives both: on PostgreSQL the
+    counts per status and the exact median in one query, read from the (branch, created_at)
+    index that holds status and wait for the clinic's own referrals alone (no table rows).
+    At a million intakes the two passes they were took about 40 ms each for every branch over
+    90 days, and read the table for `test`."""
+    referrals = Referral.objects.filter(
+        branch_id__in=branch_ids, created_at__gte=since, test=False
+    ).order_by()
+    # Counted on `status` (in the index), not `*` (Django filters only a named column).
+    figures = {f"n_{status}": Count("status", filter=Q(status=status)) for status in STATUSES}
     if connection.vendor == "postgresql":
-        # One sort in one query: at a million intakes, counting then reading the middle row
-        # with OFFSET took 100-190 ms for every branch over 90 days; this takes about 60.
-        median = waits.aggregate(median=_Median("booked_after"))["median"]
-        return None if median is None else median.total_seconds() / 3600
-    # Elsewhere: count the waits, then read only the middle one or two.
-    booked = waits.count()
-    if not booked:
-        return None
-    middle = list(waits.order_by("booked_after")[(booked - 1) // 2 : booked // 2 + 1])
-    return sum(middle, timedelta()).total_seconds() / len(middle) / 3600
+        # Referrals not booked (no wait) are left out of the median, as NULLs are.
+        found = referrals.aggregate(**figures, middle=_MiddleSeconds("booked_after"))
+        hours = None
+        if found["middle"] is not None:
+            # Back to the microsecond they were stored to (floats hold them exactly enough);
+            # halfway as PostgreSQL's interval median was, rounded half to even.
+            lower, upper = (timedelta(microseconds=round(s * 1e6)) for s in found["middle"])
+            hours = (lower + (upper - lower) / 2).total_seconds() / 3600
+    else:
+        # Elsewhere: count the waits with the statuses, then read only the middle one or two.
+        found = referrals.aggregate(**figures, booked=Count("booked_after"))
+        booked = found["booked"]
+        hours = None
+        if booked:
+            waits = referrals.filter(booked_after__isnull=False).values_list(
+                "booked_after", flat=True
+            )
+            middle = list(waits.order_by("booked_after")[(booked - 1) // 2 : booked // 2 + 1])
+            hours = sum(middle, timedelta()).total_seconds() / len(middle) / 3600
+    return [(status, found[f"n_{status}"]) for status in STATUSES], hours
 
 
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
@@ -68,16 +102,7 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
     per_day = decisions_per_day(branch_ids=branch_ids, first=since.date())
     by_day = {name: [per_day.get(day, {}).get(name, 0) for day in days] for name in DISPOSITIONS}
 
-    status_counts = dict(
-        Referral.objects.filter(branch_id__in=branch_ids, created_at__gte=since, test=False)
-        .values_list("status")
-        # The (branch, created_at) index that includes status finds them; `test` is read from
-        # each row.
-        .annotate(n=Count("*"))
-    )
-    pipeline = [(status, status_counts.get(status, 0)) for status in STATUSES]
-
-    median_hours_to_booked = _median_hours_to_booked(branch_ids, since)
+    pipeline, median_hours_to_booked = _referral_figures(branch_ids, since)
 
     # A test key's intakes (and so their reviews) are not the clinic's work.
     reviews = Review.objects.filter(
