@@ -9,9 +9,8 @@ from django.db.models import Aggregate, Count, FloatField, Q
 
 from referrals.models import Referral
 from referrals.workflow import STATUSES
-from triage.decision_days import decisions_per_day
-from triage.engine.vocabulary import DISPOSITION_RANK, DISPOSITIONS, URGENCY_RANK
-from triage.models import Review
+from triage.decision_days import DayFigures, figures_per_day
+from triage.engine.vocabulary import DISPOSITIONS
 
 
 @dataclass
@@ -99,34 +98,16 @@ def _referral_figures(
 def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> Dashboard:
     days = [(since.date() + timedelta(days=n)) for n in range((today - since.date()).days + 1)]
     # Settled days are counted once and kept (triage.decision_days); the rest live.
-    per_day = decisions_per_day(branch_ids=branch_ids, first=since.date())
-    by_day = {name: [per_day.get(day, {}).get(name, 0) for day in days] for name in DISPOSITIONS}
+    per_day = figures_per_day(branch_ids=branch_ids, first=since.date())
+    by_day = {
+        name: [per_day[day].decisions.get(name, 0) if day in per_day else 0 for day in days]
+        for name in DISPOSITIONS
+    }
+    period = DayFigures()
+    for figures in per_day.values():
+        period.add(figures)
 
     pipeline, median_hours_to_booked = _referral_figures(branch_ids, since)
-
-    # A test key's intakes (and so their reviews) are not the clinic's work.
-    reviews = Review.objects.filter(
-        branch_id__in=branch_ids, created_at__gte=since, intake__test=False
-    )
-    changes = (
-        reviews.filter(overridden=True)
-        .values("disposition", "urgency", "intake__assessment__disposition",
-                "intake__assessment__urgency")
-        .annotate(n=Count("id"))
-    )  # fmt: skip
-    up = down = sideways = 0
-    for row in changes:
-        after = (DISPOSITION_RANK[row["disposition"]], URGENCY_RANK[row["urgency"]])
-        before = (
-            DISPOSITION_RANK[row["intake__assessment__disposition"]],
-            URGENCY_RANK[row["intake__assessment__urgency"]],
-        )
-        if after > before:
-            up += row["n"]
-        elif after < before:
-            down += row["n"]
-        else:
-            sideways += row["n"]
 
     return Dashboard(
         days=[day.isoformat() for day in days],
@@ -134,8 +115,8 @@ def dashboard(*, branch_ids: tuple[int, ...], since: datetime, today: date) -> D
         pipeline=pipeline,
         median_hours_to_booked=median_hours_to_booked,
         decisions=sum(sum(counts) for counts in by_day.values()),
-        reviews=reviews.count(),
-        overridden_up=up,
-        overridden_down=down,
-        overridden_sideways=sideways,
+        reviews=period.reviews,
+        overridden_up=period.raised,
+        overridden_down=period.lowered,
+        overridden_sideways=period.sideways,
     )

@@ -301,14 +301,16 @@ class RulesetActivation(WriteOnceModel):
 
 
 class DecisionDay(models.Model):
-    """One branch's decisions on one settled day, by disposition, counted once and kept.
+    """One branch's figures for one settled day, counted once and kept: its decisions by
+    disposition, and its reviews with the overrides among them by direction.
 
-    A day's decisions never change once it is settled: an assessment is written once, only by
-    `intake_create`, stamped with the time it is submitted, never edited or deleted, and its
-    `test` is copied from its intake at once. The review dashboard counts a settled day from
-    the assessments the first time it is shown and reads it from here after that; the days not
-    yet settled it counts afresh each time. Nothing is written here when an intake arrives.
-    Derived data: emptying the table loses nothing but time (the next dashboard refills it)."""
+    A settled day's figures never change: assessments and reviews are written once (never
+    edited or deleted), only by `intake_create` and `review_create`, each stamped with the
+    time it is made; the branch and `test` they are counted by are copies or their intake's,
+    fixed when it is made. The review dashboard counts a settled day from those tables the
+    first time it shows it and reads it from here after that; the days not yet settled it
+    counts afresh each time (triage.decision_days). Nothing is written here when an intake or
+    a review is made. Derived data: emptying the table loses nothing but time."""
 
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
     # The days are the clinic's local days (settings.TIME_ZONE); kept per time zone so that a
@@ -316,7 +318,13 @@ class DecisionDay(models.Model):
     time_zone = models.CharField(max_length=64)
     day = models.DateField()
     # {disposition: number of assessments}, test intakes left out; absent means none.
-    counts = models.JSONField(default=dict)
+    decisions = models.JSONField(default=dict)
+    # Reviews made that day (of intakes not from a test key), and those that changed the
+    # decision: to a higher (disposition, urgency), a lower one, or the same (the service).
+    reviews = models.PositiveIntegerField(default=0)
+    raised = models.PositiveIntegerField(default=0)
+    lowered = models.PositiveIntegerField(default=0)
+    sideways = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
