@@ -298,3 +298,41 @@ class RulesetActivation(WriteOnceModel):
 
     def __str__(self) -> str:
         return f"{self.version} from {self.effective_from:%Y-%m-%d %H:%M}"
+
+
+class DecisionDay(models.Model):
+    """One branch's figures for one settled day, counted once and kept: its decisions by
+    disposition, and its reviews with the overrides among them by direction.
+
+    A settled day's figures never change: assessments and reviews are written once (never
+    edited or deleted), only by `intake_create` and `review_create`, each stamped with the
+    time it is made; the branch and `test` they are counted by are copies or their intake's,
+    fixed when it is made. The review dashboard counts a settled day from those tables the
+    first time it shows it and reads it from here after that; the days not yet settled it
+    counts afresh each time (triage.decision_days). Nothing is written here when an intake or
+    a review is made. Derived data: emptying the table loses nothing but time."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    # The days are the clinic's local days (settings.TIME_ZONE); kept per time zone so that a
+    # changed setting counts its own days rather than read another zone's.
+    time_zone = models.CharField(max_length=64)
+    day = models.DateField()
+    # {disposition: number of assessments}, test intakes left out; absent means none.
+    decisions = models.JSONField(default=dict)
+    # Reviews made that day (of intakes not from a test key), and those that changed the
+    # decision: to a higher (disposition, urgency), a lower one, or the same (the service).
+    reviews = models.PositiveIntegerField(default=0)
+    raised = models.PositiveIntegerField(default=0)
+    lowered = models.PositiveIntegerField(default=0)
+    sideways = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["branch", "time_zone", "day"], name="decision_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.day}"
