@@ -173,9 +173,11 @@ def run(args, created: bool) -> None:
     referral = (
         Referral.objects.filter(**north).annotate(n=Count("history")).order_by("-n", "id").first()
     )
-    # A feed reader that is nearly up to date: a few hundred events behind the newest.
-    recent_event = max((Event.objects.order_by("-id").values_list("id", flat=True).first() or 0)
-                       - 500, 0)  # fmt: skip
+    # A feed reader that is nearly up to date: a few hundred events behind the newest of the
+    # branch. The feed accepts only a cursor it could have given the caller (an event they
+    # can see), so the clinician of `north` gets one of north's.
+    newest = Event.objects.filter(**north).order_by("-id").values_list("id", flat=True)
+    recent_event = next(iter(newest[500:501]), 0)
     ids = {"patient": patient.external_id, "intake": intake.pk, "referral": referral.pk,
            "recent_event": recent_event}  # fmt: skip
     urls = [u.format(**ids) for u in URLS if args.only in u]
