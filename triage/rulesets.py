@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -69,9 +69,17 @@ def active_activation(*, branch_id: int, at: datetime | None = None) -> RulesetA
 
 def active_version(*, branch_id: int, at: datetime | None = None) -> str:
     """The version that decides the branch's intakes submitted at `at` (default now): one
-    indexed query."""
-    activation = active_activation(branch_id=branch_id, at=at)
-    return FIRST_VERSION if activation is None else activation.version
+    indexed query, active_activation's, written out: every intake asks, and building the
+    query through the ORM took more CPU than PostgreSQL took to answer it."""
+    table = RulesetActivation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT version FROM {table} WHERE branch_id = %s AND effective_from <= %s "  # noqa: S608
+            "ORDER BY effective_from DESC, created_at DESC LIMIT 1",
+            [branch_id, at or timezone.now()],
+        )
+        row = cursor.fetchone()
+    return FIRST_VERSION if row is None else row[0]
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,15 @@ on the newest, the branches that existed before versions stay on 2026.1; the ver
 their rule tables through the API; what-if evaluations under any version held."""
 
 import importlib
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
@@ -16,6 +21,8 @@ from tests.conftest import intake_body, key_client
 from tests.rulesets.helpers import RULES, RULESETS
 from triage.engine import LATEST
 from triage.engine import RULESETS as HELD
+from triage.models import RulesetActivation
+from triage.rulesets import FIRST_VERSION, active_activation, active_version
 
 # A 60-year-old with a history of cancer (U3, urgent): SPEC-2026.2 C4's own example.
 CANCER_HISTORY = {"age": 60, "cancer_history": "yes"}
@@ -209,3 +216,36 @@ def test_the_versions_list_is_one_plain_list_that_takes_no_page(api):
     response = api.get(RULESETS, {"page": "1"})
     assert response.status_code == 400
     assert [e["code"] for e in response.json()["errors"]] == ["unknown_parameter"]
+
+
+# The version in force, as the intake's service reads it ------------------------------------
+
+_MOMENT = st.integers(min_value=0, max_value=10).map(lambda hours: timedelta(hours=hours))
+
+
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    activations=st.lists(st.tuples(st.sampled_from(list(HELD)), _MOMENT, _MOMENT), max_size=4),
+    at=_MOMENT,
+)
+def test_the_version_an_intake_reads_is_the_activation_in_effect(db, activations, at):
+    # active_version runs for every intake with its query written out; it must pick exactly
+    # the activation active_activation picks: the latest in effect, the later made on a tie.
+    branch = Branch.objects.create(slug=f"b{Branch.objects.count()}", name="Property branch")
+    start = timezone.now().replace(microsecond=0)
+    RulesetActivation.objects.filter(branch=branch).delete()  # a new branch starts on one
+    RulesetActivation.objects.bulk_create(
+        RulesetActivation(branch=branch, version=version, effective_from=start + effective,
+                          created_at=start + made, acknowledgements=[])
+        for version, effective, made in activations
+    )  # fmt: skip
+    moment = start + at
+
+    chosen = active_activation(branch_id=branch.pk, at=moment)
+
+    expected = FIRST_VERSION if chosen is None else chosen.version
+    assert active_version(branch_id=branch.pk, at=moment) == expected
