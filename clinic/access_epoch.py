@@ -44,8 +44,13 @@ def _client() -> Any | None:
     backend = caches["default"]  # a proxy: look at what it stands for
     if not isinstance(backend, RedisCache):
         return None
-    # The primary (write=True) for reads too: a replica could still hold an older epoch.
-    return backend._cache.get_client(None, write=True)
+    # The primary (write=True) for reads too: a replica could still hold an older epoch. Made
+    # once per backend (a redis.Redis costs ~50 µs to make; it is safe to share, its pool is).
+    pools = backend._cache
+    client = getattr(pools, "_access_epoch_client", None)
+    if client is None:
+        client = pools._access_epoch_client = pools.get_client(None, write=True)
+    return client
 
 
 def _key() -> str:
