@@ -230,6 +230,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# On Redis each process remembers the API keys (with their branches) it has read, and reads
+# one again after any change to a key or a branch anywhere (clinic/access_epoch.py). A write
+# that bypasses the ORM's signals (QuerySet.update, raw SQL) is seen after at most this many
+# seconds. 0: read every key from the database on every request, as without Redis.
+API_KEY_CACHE_MAX_AGE = env.float("API_KEY_CACHE_MAX_AGE", default=30.0)
+
 # Background work (ruleset replays, webhook deliveries) runs in a Celery worker, a process of
 # its own (clinic/celery.py, the Procfile's `worker:`), so that no request waits on it. The
 # broker carries the tasks from the web processes to the workers: CELERY_BROKER_URL if set,

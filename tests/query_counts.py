@@ -6,7 +6,10 @@ takes the change feed's advisory lock, one more statement than SQLite). A test m
 loses a query fails until the file is regenerated, which is one command:
 
     make query-counts                                   # SQLite
-    DATABASE_URL=postgres://... make query-counts       # PostgreSQL
+    DATABASE_URL=postgres://... REDIS_URL=redis://... make query-counts   # PostgreSQL
+
+PostgreSQL's counts are with Redis, as .ci/run runs it: there a process reads an API key once
+and remembers it (clinic/access_epoch.py), so a request with a key already used reads no key.
 
 With QUERY_COUNTS=record (what the target sets) each measurement writes the count it saw into
 the file for the database in use, and `expected_queries` returns what was recorded.
