@@ -157,7 +157,7 @@ _FAN_OUT_SQL = """
 INSERT INTO clinic_webhookdelivery
     (endpoint_id, event_id, type, state, attempts, created_at, scheduled_from,
      next_attempt_at, queued_at, last_error)
-SELECT w.id, e.id, e.type, 'pending', 0, %(now)s, %(now)s, %(now)s, %(now)s, ''
+SELECT w.id, e.id, e.type, 'pending', 0, {now}, {now}, {now}, {now}, ''
 FROM {events} e
 JOIN clinic_webhookendpoint w ON w.branch_id = e.branch_id
 WHERE {which} w.disabled_at IS NULL AND {subscribed}
@@ -179,6 +179,7 @@ def fan_out(events: Iterable[Event]) -> list[int]:
     placeholders = ", ".join(["%(e" + str(n) + ")s" for n in range(len(ids))])
     sql = _FAN_OUT_SQL.format(
         events="clinic_event",
+        now="%(now)s",
         which=f"e.id IN ({placeholders}) AND",
         subscribed=_SUBSCRIBED[connection.vendor],
     )
@@ -195,8 +196,10 @@ def fan_out_cte(events: str) -> tuple[str, list[Any]]:
     """`deliveries AS (...)` and its parameters: the same deliveries, for the events that a
     CTE named `events` has just inserted (RETURNING id, branch_id, type), inside a larger
     statement on PostgreSQL; `enqueue` what it returns."""
-    sql = _FAN_OUT_SQL.format(events=events, which="", subscribed=_SUBSCRIBED["postgresql"])
-    return f"deliveries AS ({sql.replace('%(now)s', '%s')})", [adapted_now()] * 4
+    sql = _FAN_OUT_SQL.format(
+        events=events, now="%s", which="", subscribed=_SUBSCRIBED["postgresql"]
+    )
+    return f"deliveries AS ({sql})", [adapted_now()] * 4  # one per {now} in the SQL
 
 
 def adapted_now() -> Any:
