@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.api.permissions.IsBranchCaller"],
     "DEFAULT_PARSER_CLASSES": ["clinic.api.parsers.JSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["clinic.api.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "clinic.api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["clinic.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

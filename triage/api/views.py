@@ -169,7 +169,15 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
         return {**super().get_serializer_context(), "caller": self.caller}
 
     def get_scoped_queryset(self):
-        return selectors.intake_list(caller=self.caller)
+        if self.action == "list":
+            return selectors.intake_list(caller=self.caller)
+        return selectors.intake_detail(caller=self.caller)
+
+    def list(self, request: Request) -> Response:
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        items = s.IntakeListItems(self.get_serializer_context())
+        reviews, referrals = selectors.latest_of_page(rows, items.referral_fields)
+        return self.get_paginated_response(items(rows, reviews, referrals))
 
     @extend_schema(
         summary="Store an intake and its decision",
