@@ -9,9 +9,10 @@ from clinic.callers import Caller
 from clinic.errors import NotFound
 
 M = TypeVar("M", bound=Model)
+R = TypeVar("R")  # a row: the model, or a .values() dict
 
 
-def for_caller(queryset: QuerySet[M], caller: Caller, field: str = "branch") -> QuerySet[M]:
+def for_caller(queryset: QuerySet[M, R], caller: Caller, field: str = "branch") -> QuerySet[M, R]:
     """Only the rows of the caller's branches. Every read of branch data goes through here."""
     return queryset.filter(**{f"{field}_id__in": caller.branch_ids})
 

@@ -1,6 +1,7 @@
 """Reads of triage data, always scoped to the caller's branches."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from django.db.models import (
@@ -81,14 +82,21 @@ def intake_list(*, caller: Caller) -> QuerySet[Intake, dict[str, Any]]:
     answers only when the caller may see some (reception never does: not even read). Whether
     each intake has reviews or referrals comes with it, so that `latest_of_page` reads only
     for those that do."""
+    return for_caller(_intake_rows(with_answers=_sees_any_answers(caller)), caller)
+
+
+@cache
+def _intake_rows(*, with_answers: bool) -> QuerySet[Intake, dict[str, Any]]:
+    # Built once per process, never evaluated itself (each use filters it, which copies it):
+    # building it took as much CPU as running it.
     columns: dict[str, Any] = {
         "decision_json": Cast("assessment__decision", TextField()),
         "has_reviews": _any_of(Review.objects.all()),
         "has_referrals": _any_of(_referrals().all()),
     }
-    if _sees_any_answers(caller):
+    if with_answers:
         columns["answers_json"] = Cast("answers", TextField())
-    return for_caller(Intake.objects.all(), caller).values(*INTAKE_LIST_FIELDS, **columns)
+    return Intake.objects.values(*INTAKE_LIST_FIELDS, **columns)
 
 
 # The columns of a list row besides the JSON texts and the flags (see intake_list).
@@ -106,7 +114,7 @@ INTAKE_LIST_FIELDS = (
 
 
 def latest_of_page(
-    rows: list[dict[str, Any]], referral_fields: Iterable[str]
+    rows: list[dict[str, Any]], referral_fields: tuple[str, ...]
 ) -> tuple[dict[Any, Review], dict[Any, dict[str, Any]]]:
     """The latest review and the latest referral of each intake of a list page that has any
     ({intake id: review}, {intake id: the referral's `referral_fields`}): at most a query each,
@@ -115,15 +123,24 @@ def latest_of_page(
     referred = [row["id"] for row in rows if row["has_referrals"]]
     reviews: dict[Any, Review] = {}
     if reviewed:
-        found = Review.objects.filter(intake_id__in=reviewed).select_related("reviewer")
-        for review in found.order_by("-created_at", "-id"):
+        for review in _reviews_newest_first().filter(intake_id__in=reviewed):
             reviews.setdefault(review.intake_id, review)
     referrals: dict[Any, dict[str, Any]] = {}
     if referred:
-        found_referrals = _referrals().filter(intake_id__in=referred).order_by("-created_at")
-        for referral in found_referrals.values("intake_id", *referral_fields):
+        for referral in _referrals_newest_first(referral_fields).filter(intake_id__in=referred):
             referrals.setdefault(referral["intake_id"], referral)
     return reviews, referrals
+
+
+# Built once per process, as _intake_rows.
+@cache
+def _reviews_newest_first() -> QuerySet[Review]:
+    return Review.objects.select_related("reviewer").order_by("-created_at", "-id")
+
+
+@cache
+def _referrals_newest_first(fields: tuple[str, ...]) -> QuerySet[Any, dict[str, Any]]:
+    return _referrals().order_by("-created_at").values("intake_id", *fields)
 
 
 def _referrals() -> Any:

@@ -309,9 +309,9 @@ class IntakeListItems:
         self.referral_out = hooks.referral_summary_serializer()(context=context)
 
     @property
-    def referral_fields(self) -> list[str]:
+    def referral_fields(self) -> tuple[str, ...]:
         """The referral's columns that its summary shows."""
-        return [field.source for field in self.referral_out.fields.values()]
+        return tuple(field.source for field in self.referral_out.fields.values())
 
     def __call__(
         self,
