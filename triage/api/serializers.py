@@ -300,13 +300,17 @@ class IntakeListItems:
     for each intake, its patient and its assessment, and the stored JSON decoded and encoded
     again, a page of 25 cost three times the CPU."""
 
-    _submitted_at = serializers.DateTimeField()
     _date_of_birth = serializers.DateField()
 
     def __init__(self, context: dict[str, Any]) -> None:
         self.caller = context["caller"]
+        # The zone the times are shown in, looked up once rather than once per time.
+        self._submitted_at = serializers.DateTimeField(
+            default_timezone=timezone.get_current_timezone()
+        )
         self.review_out = ReviewSerializer(context=context)
         self.referral_out = hooks.referral_summary_serializer()(context=context)
+        self._referral_fields = list(self.referral_out.fields.items())
 
     @property
     def referral_fields(self) -> tuple[str, ...]:
@@ -342,11 +346,19 @@ class IntakeListItems:
             item["answers"] = _stored(row["answers_json"])
         item["assessment"] = _stored(row["decision_json"])
         item["review"] = None if review is None else self.review_out.to_representation(review)
-        item["referral"] = (
-            None if referral is None else self.referral_out.to_representation(referral)
-        )
+        item["referral"] = None if referral is None else self._referral(referral)
         item["test"] = row["test"]
         return item
+
+    def _referral(self, columns: dict[str, Any]) -> dict[str, Any]:
+        # The summary serializer's own fields, each given its column (as Serializer.
+        # to_representation does, without looking each attribute up again).
+        return {
+            name: None
+            if columns[field.source] is None
+            else field.to_representation(columns[field.source])
+            for name, field in self._referral_fields
+        }
 
 
 def _stored(text: str | None) -> StoredJSON | None:
