@@ -13,7 +13,7 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, JSONObject
 from django.db.models.query import ModelIterable
 from django_filters import MultipleChoiceFilter
 from django_filters.constants import EMPTY_VALUES
@@ -75,31 +75,43 @@ def intake_detail(*, caller: Caller) -> QuerySet[Intake]:
     )
 
 
-def intake_list(*, caller: Caller) -> QuerySet[Intake, dict[str, Any]]:
+def intake_list(
+    *, caller: Caller, referral_columns: tuple[str, ...]
+) -> QuerySet[Intake, dict[str, Any]]:
     """The caller's intakes as the API's list shows them: one row of columns each, no model
     built. The stored decision and answers come as their JSON text, for the response to carry
     as they are (decoding and encoding them again was a fifth of a list page's CPU); the
-    answers only when the caller may see some (reception never does: not even read). Whether
-    each intake has reviews or referrals comes with it, so that `latest_of_page` reads only
-    for those that do."""
-    return for_caller(_intake_rows(with_answers=_sees_any_answers(caller)), caller)
+    answers only when the caller may see some (reception never does: not even read). The
+    latest referral comes with each intake as a JSON object of its `referral_columns` (as the
+    database writes them: see IntakeListItems), and whether it has reviews, so that
+    `latest_reviews` reads only for those that do."""
+    rows = _intake_rows(with_answers=_sees_any_answers(caller), referral_columns=referral_columns)
+    return for_caller(rows, caller)
 
 
 @cache
-def _intake_rows(*, with_answers: bool) -> QuerySet[Intake, dict[str, Any]]:
+def _intake_rows(
+    *, with_answers: bool, referral_columns: tuple[str, ...]
+) -> QuerySet[Intake, dict[str, Any]]:
     # Built once per process, never evaluated itself (each use filters it, which copies it):
     # building it took as much CPU as running it.
+    latest_referral = (
+        _referrals()
+        .filter(intake=OuterRef("pk"))
+        .order_by("-created_at")
+        .values(summary=JSONObject(**{column: column for column in referral_columns}))[:1]
+    )
     columns: dict[str, Any] = {
         "decision_json": Cast("assessment__decision", TextField()),
         "has_reviews": _any_of(Review.objects.all()),
-        "has_referrals": _any_of(_referrals().all()),
+        "referral": Subquery(latest_referral),
     }
     if with_answers:
         columns["answers_json"] = Cast("answers", TextField())
     return Intake.objects.values(*INTAKE_LIST_FIELDS, **columns)
 
 
-# The columns of a list row besides the JSON texts and the flags (see intake_list).
+# The columns of a list row besides the JSON texts, the referral and the flag (intake_list).
 INTAKE_LIST_FIELDS = (
     "id",
     "branch_id",
@@ -113,34 +125,21 @@ INTAKE_LIST_FIELDS = (
 )
 
 
-def latest_of_page(
-    rows: list[dict[str, Any]], referral_fields: tuple[str, ...]
-) -> tuple[dict[Any, Review], dict[Any, dict[str, Any]]]:
-    """The latest review and the latest referral of each intake of a list page that has any
-    ({intake id: review}, {intake id: the referral's `referral_fields`}): at most a query each,
-    none when no intake of the page has one."""
+def latest_reviews(rows: list[dict[str, Any]]) -> dict[Any, Review]:
+    """The latest review of each intake of a list page that has any ({intake id: review}):
+    one query, none when no intake of the page was reviewed."""
     reviewed = [row["id"] for row in rows if row["has_reviews"]]
-    referred = [row["id"] for row in rows if row["has_referrals"]]
     reviews: dict[Any, Review] = {}
     if reviewed:
         for review in _reviews_newest_first().filter(intake_id__in=reviewed):
             reviews.setdefault(review.intake_id, review)
-    referrals: dict[Any, dict[str, Any]] = {}
-    if referred:
-        for referral in _referrals_newest_first(referral_fields).filter(intake_id__in=referred):
-            referrals.setdefault(referral["intake_id"], referral)
-    return reviews, referrals
+    return reviews
 
 
-# Built once per process, as _intake_rows.
 @cache
 def _reviews_newest_first() -> QuerySet[Review]:
+    # Built once per process, as _intake_rows.
     return Review.objects.select_related("reviewer").order_by("-created_at", "-id")
-
-
-@cache
-def _referrals_newest_first(fields: tuple[str, ...]) -> QuerySet[Any, dict[str, Any]]:
-    return _referrals().order_by("-created_at").values("intake_id", *fields)
 
 
 def _referrals() -> Any:

@@ -1,7 +1,7 @@
 """Input serializers validate; output serializers shape. Neither decides anything clinical."""
 
-from datetime import date
-from functools import cached_property
+from datetime import UTC, date, datetime
+from functools import cache, cached_property
 from typing import Any
 
 from django.utils import timezone
@@ -309,25 +309,24 @@ class IntakeListItems:
             default_timezone=timezone.get_current_timezone()
         )
         self.review_out = ReviewSerializer(context=context)
-        self.referral_out = hooks.referral_summary_serializer()(context=context)
-        self._referral_fields = list(self.referral_out.fields.items())
+        referral_out = hooks.referral_summary_serializer()(context=context)
+        model = referral_out.Meta.model
+        self._referral_fields = [
+            (name, field, model._meta.get_field(field.source))
+            for name, field in referral_out.fields.items()
+        ]
 
-    @property
-    def referral_fields(self) -> tuple[str, ...]:
-        """The referral's columns that its summary shows."""
-        return tuple(field.source for field in self.referral_out.fields.values())
+    @staticmethod
+    def referral_columns() -> tuple[str, ...]:
+        """The referral's columns that its summary shows (for selectors.intake_list)."""
+        return _referral_columns()
 
     def __call__(
-        self,
-        rows: list[dict[str, Any]],
-        reviews: dict[Any, Review],
-        referrals: dict[Any, dict[str, Any]],
+        self, rows: list[dict[str, Any]], reviews: dict[Any, Review]
     ) -> list[dict[str, Any]]:
-        return [self._item(row, reviews.get(row["id"]), referrals.get(row["id"])) for row in rows]
+        return [self._item(row, reviews.get(row["id"])) for row in rows]
 
-    def _item(
-        self, row: dict[str, Any], review: Review | None, referral: dict[str, Any] | None
-    ) -> dict[str, Any]:
+    def _item(self, row: dict[str, Any], review: Review | None) -> dict[str, Any]:
         item = {
             "id": str(row["id"]),
             "patient": {
@@ -346,19 +345,29 @@ class IntakeListItems:
             item["answers"] = _stored(row["answers_json"])
         item["assessment"] = _stored(row["decision_json"])
         item["review"] = None if review is None else self.review_out.to_representation(review)
-        item["referral"] = None if referral is None else self._referral(referral)
+        item["referral"] = None if row["referral"] is None else self._referral(row["referral"])
         item["test"] = row["test"]
         return item
 
-    def _referral(self, columns: dict[str, Any]) -> dict[str, Any]:
-        # The summary serializer's own fields, each given its column (as Serializer.
-        # to_representation does, without looking each attribute up again).
-        return {
-            name: None
-            if columns[field.source] is None
-            else field.to_representation(columns[field.source])
-            for name, field in self._referral_fields
-        }
+    def _referral(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The summary from its columns as the database wrote them into JSON: each read back
+        by its model field (a UUID, a time), then shown by the summary serializer's field."""
+        summary = {}
+        for name, field, column in self._referral_fields:
+            value = stored[field.source]
+            if value is not None:
+                value = column.to_python(value)
+                if isinstance(value, datetime) and timezone.is_naive(value):
+                    value = value.replace(tzinfo=UTC)  # SQLite keeps UTC times without a zone
+                value = field.to_representation(value)
+            summary[name] = value
+        return summary
+
+
+@cache
+def _referral_columns() -> tuple[str, ...]:
+    fields = hooks.referral_summary_serializer()().fields
+    return tuple(field.source for field in fields.values())
 
 
 def _stored(text: str | None) -> StoredJSON | None:

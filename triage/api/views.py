@@ -170,14 +170,14 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
 
     def get_scoped_queryset(self):
         if self.action == "list":
-            return selectors.intake_list(caller=self.caller)
+            columns = s.IntakeListItems.referral_columns()
+            return selectors.intake_list(caller=self.caller, referral_columns=columns)
         return selectors.intake_detail(caller=self.caller)
 
     def list(self, request: Request) -> Response:
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         items = s.IntakeListItems(self.get_serializer_context())
-        reviews, referrals = selectors.latest_of_page(rows, items.referral_fields)
-        return self.get_paginated_response(items(rows, reviews, referrals))
+        return self.get_paginated_response(items(rows, selectors.latest_reviews(rows)))
 
     @extend_schema(
         summary="Store an intake and its decision",
