@@ -11,7 +11,9 @@ import hashlib
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from clinic import held_writes
+from clinic.api import renderers
 from clinic.errors import Conflict, Invalid, Unprocessable
 from clinic.events import feed_batch
 from clinic.models import IdempotencyRecord
@@ -37,6 +40,15 @@ STILL_RUNNING = "A request with this Idempotency-Key is still being processed; r
 def _request_hash(request) -> str:
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), cls=JSONEncoder)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _as_stored(data: Any) -> Any:
+    """The response's data as its JSON reads back (what a replay sends): written as the
+    renderer writes it, then read."""
+    try:
+        return orjson.loads(renderers.dumps(data))
+    except orjson.JSONEncodeError:  # what only DRF's encoder can write
+        return json.loads(json.dumps(data, cls=JSONEncoder))
 
 
 def _claim(caller: str, key: str, request_hash: str) -> tuple[int, IdempotencyRecord | None]:
@@ -99,7 +111,7 @@ def idempotent(view_method):
                     IdempotencyRecord.objects.filter(pk=record_id),
                     done=True,
                     response_status=response.status_code,
-                    response_body=json.loads(json.dumps(response.data, cls=JSONEncoder)),
+                    response_body=_as_stored(response.data),
                     response_headers={
                         name: response[name]
                         for name in REPLAYED_HEADERS

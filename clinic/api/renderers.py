@@ -60,6 +60,12 @@ def _default(obj: Any) -> Any:
     return _DRF_ENCODER.default(obj)
 
 
+def dumps(data: Any) -> bytes:
+    """`data` as JSON, each value written as DRF's encoder writes it (StoredJSON as it is);
+    orjson.JSONEncodeError for what orjson alone cannot write (an integer past 64 bits)."""
+    return orjson.dumps(data, default=_default, option=_OPTIONS)
+
+
 class JSONRenderer(renderers.JSONRenderer):
     encoder_class = _Encoder
 
@@ -74,7 +80,7 @@ class JSONRenderer(renderers.JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            body = orjson.dumps(data, default=_default, option=_OPTIONS)
+            body = dumps(data)
         except orjson.JSONEncodeError:
             # What orjson alone refuses (an integer past 64 bits, say): DRF's renderer
             # writes it, or raises as it always did.
