@@ -1,8 +1,10 @@
 """The API's JSON renderer: DRF's output, written by orjson.
 
-The bytes are DRF's JSONRenderer's (compact, UTF-8, U+2028 and U+2029 escaped, and every
-value DRF's encoder knows written as it writes it: datetimes, decimals, lazy text, sets...),
-at a fraction of the CPU: rendering was a tenth of a list page's. One thing more:
+The JSON is DRF's JSONRenderer's (compact, UTF-8, U+2028 and U+2029 escaped, and every value
+DRF's encoder knows written as it writes it: datetimes, decimals, lazy text, sets...), at a
+fraction of the CPU: rendering was a tenth of a list page's. Only the spelling of a float may
+differ (`1e-7` where Python writes `1e-07`), and a NaN is written `null` where DRF refused it
+with an error. One thing more:
 `StoredJSON`, JSON text the database holds (a stored decision, stored answers), goes out as
 it is, never decoded and encoded again.
 
