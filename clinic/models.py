@@ -115,7 +115,10 @@ class Event(models.Model):
     )
 
     id = models.BigAutoField(primary_key=True)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: event_branch_cursor (branch, id) starts with it.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     type = models.CharField(max_length=30, choices=TYPES)
     occurred_at = models.DateTimeField()
     patient_id = models.UUIDField(null=True)
@@ -318,8 +321,9 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", "Failed"
 
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: webhook_delivery_log (endpoint, id) starts with it.
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     event = models.ForeignKey(
         Event, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

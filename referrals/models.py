@@ -18,7 +18,10 @@ REFERRED_SERVICES = tuple(service for service in v.SERVICES if service != "self_
 
 class Referral(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="referrals")
+    # No index of its own: referral_branch_recent starts with it.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="referrals", db_index=False
+    )
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="referrals")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="referrals")
     service = models.CharField(max_length=40, choices=labelled_choices(REFERRED_SERVICES))

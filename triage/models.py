@@ -37,7 +37,10 @@ def _decision_constraints(prefix: str) -> list[models.BaseConstraint]:
 
 class Patient(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="patients")
+    # No index of its own: patient_external_id_unique_per_branch starts with it.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="patients", db_index=False
+    )
     external_id = models.CharField(
         max_length=64, help_text="The reception system's own identifier for this patient."
     )
@@ -62,8 +65,13 @@ class Patient(models.Model):
 
 class Intake(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="intakes")
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    # No index of their own: intake_branch_recent and intake_patient_recent start with them.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="intakes", db_index=False
+    )
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="intakes", db_index=False
+    )
     answers = models.JSONField(help_text="The answers exactly as submitted.")
     questionnaire_version = models.CharField(max_length=20)
     submitted_at = models.DateTimeField(db_index=False)
@@ -95,8 +103,11 @@ class Assessment(WriteOnceModel):
 
     intake = models.OneToOneField(Intake, on_delete=models.PROTECT, related_name="assessment")
     # Copies of the intake's branch and time, which never change: the dashboard counts
-    # decisions per branch and day from this table and one index, without joining intakes.
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    # decisions per branch and day from this table and one index, without joining intakes
+    # (assessment_branch_day, which also serves as the branch's index).
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     submitted_at = models.DateTimeField()
     disposition = models.CharField(max_length=20, choices=labelled_choices(v.DISPOSITIONS))
     urgency = models.CharField(max_length=10, choices=labelled_choices(v.URGENCIES))
@@ -143,8 +154,11 @@ class Review(WriteOnceModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     intake = models.ForeignKey(Intake, on_delete=models.PROTECT, related_name="reviews")
     # A copy of the intake's branch, which never changes: the dashboard counts a branch's
-    # reviews from this table alone (joining intakes to find them took 80-140 ms at a million).
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    # reviews from this table alone (joining intakes to find them took 80-140 ms at a million),
+    # through review_branch_day, which also serves as the branch's index.
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="triage_reviews"
     )
