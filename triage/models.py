@@ -105,9 +105,7 @@ class Assessment(WriteOnceModel):
     # Copies of the intake's branch and time, which never change: the dashboard counts
     # decisions per branch and day from this table and one index, without joining intakes
     # (assessment_branch_day, which also serves as the branch's index).
-    branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", db_index=False)
     submitted_at = models.DateTimeField()
     disposition = models.CharField(max_length=20, choices=labelled_choices(v.DISPOSITIONS))
     urgency = models.CharField(max_length=10, choices=labelled_choices(v.URGENCIES))
@@ -156,9 +154,7 @@ class Review(WriteOnceModel):
     # A copy of the intake's branch, which never changes: the dashboard counts a branch's
     # reviews from this table alone (joining intakes to find them took 80-140 ms at a million),
     # through review_branch_day, which also serves as the branch's index.
-    branch = models.ForeignKey(
-        Branch, on_delete=models.PROTECT, related_name="+", db_index=False
-    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", db_index=False)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="triage_reviews"
     )

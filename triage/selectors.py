@@ -179,12 +179,14 @@ def intake_count_source(
     return assessments
 
 
-def intake_count(*, caller: Caller, params: Mapping[str, str]) -> int | None:
-    """How many intakes the API's list filtered by `params` holds, counted from their
-    assessments; None when that cannot be done (count the list then)."""
+def intake_list_count_source(
+    *, caller: Caller, params: Mapping[str, str]
+) -> QuerySet[Assessment] | None:
+    """The assessments of the intakes the API's list filtered by `params` holds: as many, and
+    cheaper to count. None when that cannot be done (count the list then)."""
     assessments = for_caller(Assessment.objects.all(), caller)
     if not IntakeFilterSet.base_filters.keys() & set(params):
-        return assessments.count()  # no filter named (as clinic.api.filters.FilterBackend)
+        return assessments  # no filter named (as clinic.api.filters.FilterBackend)
     filterset = IntakeFilterSet(params, queryset=Assessment.objects.none())
     if not filterset.is_valid():
         return None  # the list itself answers 400
@@ -198,8 +200,7 @@ def intake_count(*, caller: Caller, params: Mapping[str, str]) -> int | None:
         # A choice filter's values are alternatives: one `in` lookup says the same.
         lookup_expr = "in" if isinstance(used, MultipleChoiceFilter) else used.lookup_expr
         lookups.append((f"{used.field_name}__{lookup_expr}", value))
-    source = intake_count_source(assessments, lookups)
-    return None if source is None else source.count()
+    return intake_count_source(assessments, lookups)
 
 
 def patient_list(*, caller: Caller) -> QuerySet[Patient]:

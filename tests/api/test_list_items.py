@@ -6,6 +6,8 @@ so this is what keeps the two one shape."""
 
 import pytest
 from django.contrib.auth import get_user_model
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clinic.models import StaffRole
 from tests.api.helpers import INTAKES, post_json
@@ -90,3 +92,22 @@ def test_an_indented_list_is_the_same_list(history, clinician):
     assert indented.status_code == 200
     assert b'\n  "count"' in indented.content
     assert indented.json() == compact.json()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(page_size=st.integers(min_value=1, max_value=9))
+def test_every_page_counts_the_whole_list_and_the_pages_hold_it_once(history, api, page_size):
+    seen, pages, url = [], [], f"{INTAKES}?page_size={page_size}"
+    while url:
+        page = api.get(url).json()
+        pages.append(page)
+        seen.extend(item["id"] for item in page["results"])
+        url = page["next"]
+
+    assert {page["count"] for page in pages} == {5}
+    assert len(seen) == len(set(seen)) == 5
+    assert len(pages) == -(-5 // page_size)
+    past_the_end = api.get(INTAKES, {"page_size": page_size, "page": len(pages) + 1})
+    assert past_the_end.status_code == 400

@@ -21,10 +21,10 @@ from tests.query_counts import counted_queries, expected_queries
 # patient costs the same as a new one.
 # A referral adds its insert and its first history entry (on PostgreSQL, in that same round
 # trip); its event joins the others' insert.
-# A list page: key lookup (not on Redis), count, one page with patient and assessment joined
-# (and each intake's latest referral, and whether it has reviews), the reviews of those that
-# have some (here none: no query); the audit event and every patient on the page (one
-# statement on PostgreSQL, two elsewhere).
+# A list page: key lookup (not on Redis), one page with patient and assessment joined (and
+# each intake's latest referral, whether it has reviews, and the list's count), the reviews of
+# those that have some (here none: no query); the audit event and every patient on the page
+# (one statement on PostgreSQL, two elsewhere).
 
 
 def _queries(name: str, call) -> int:

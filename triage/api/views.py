@@ -1,6 +1,6 @@
 """Views authenticate, validate, call one service or selector, and serialize."""
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -49,7 +49,7 @@ from triage.decisions import (
 )
 from triage.engine import ruleset
 from triage.filtersets import IntakeFilterSet
-from triage.models import Intake, Patient, Review
+from triage.models import Assessment, Intake, Patient, Review
 from triage.questionnaire import questionnaire
 
 
@@ -215,9 +215,10 @@ class IntakeViewSet(ClinicViewSet, mixins.ListModelMixin, mixins.RetrieveModelMi
             return body
         return {name: value for name, value in body.items() if name != "answers"}
 
-    def count_rows(self) -> int | None:
-        """The list's `count`, from the assessments (see selectors.intake_count)."""
-        return selectors.intake_count(caller=self.caller, params=self.request.query_params)
+    def count_source(self) -> QuerySet[Assessment] | None:
+        """What the list's `count` counts: the assessments (selectors.intake_list_count_source)."""
+        params = self.request.query_params
+        return selectors.intake_list_count_source(caller=self.caller, params=params)
 
     @extend_schema(
         summary="Confirm or override the decision (clinicians only)",
