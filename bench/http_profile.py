@@ -50,7 +50,10 @@ PARTS = (
     ("  referral_open (all)", "triage.hooks", "open_referral._impl"),
     ("  change-feed write (lock, INSERT)", "clinic.events", "_write"),
     ("triage_evaluate (engine)", "triage.services", "triage_evaluate"),
-    ("list: paginate (count, page)", "rest_framework.generics", "GenericAPIView.paginate_queryset"),
+    ("list: paginate (page with its count)", "rest_framework.generics",
+     "GenericAPIView.paginate_queryset"),
+    ("list: latest reviews", "triage.selectors", "latest_reviews"),
+    ("list: items (IntakeListItems)", "triage.api.serializers", "IntakeListItems.__call__"),
     ("list: filterset (django-filter)", "django_filters.rest_framework.backends",
      "DjangoFilterBackend.filter_queryset"),
     ("  prefetch referrals, reviews", "django.db.models.query", "prefetch_related_objects"),
@@ -59,7 +62,7 @@ PARTS = (
     ("  get_referral", "triage.api.serializers", "IntakeSerializer.get_referral"),
     ("  get_review", "triage.api.serializers", "IntakeSerializer.get_review"),
     ("audit record", "clinic.audit", "record"),
-    ("JSON render", "rest_framework.renderers", "JSONRenderer.render"),
+    ("JSON render", "clinic.api.renderers", "JSONRenderer.render"),
     ("whole request (middleware in)", "clinic.request_context", "RequestIdMiddleware.__call__"),
 )  # fmt: skip
 
