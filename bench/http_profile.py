@@ -90,7 +90,7 @@ SQL_KINDS = (
     ("idempotency INSERT/UPDATE", r'"clinic_idempotencyrecord"'),
     ("audit INSERTs", r'"clinic_audit(event|patient)"'),
     ("event INSERT", r'INTO "clinic_event"'),
-    ("COUNT(*)", r"COUNT\(\*\)"),
+    ("COUNT(*)", r"^SELECT COUNT\(\*\)"),  # a count of its own, not one inside a page
     ("list page SELECT", r'FROM "triage_intake"'),
     ("patient SELECT/INSERT", r'"triage_patient" '),
     ("intake/assessment INSERT", r'INTO "triage_(intake|assessment)"'),
