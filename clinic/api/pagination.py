@@ -15,9 +15,9 @@ class CountedPaginator(Paginator):
     """A paginator for a list of `.values()` rows whose view knows a cheaper source to count
     (`count_source`: a queryset with as many rows, or None to count the list itself). The
     count rides in the page's own query, as an uncorrelated subquery the database runs once:
-    one statement for both, where the count was a statement of its own and about a twentieth
-    of a list page's CPU. Only a page past the end (no rows, so no count with them) is
-    counted apart, to say that there is no such page."""
+    one statement for both, where the count was a statement (and a round trip) of its own.
+    Only a page past the end (no rows, so no count with them) is counted apart, to say that
+    there is no such page."""
 
     def __init__(self, object_list, per_page, *, count_source: Callable[[], Any], **kwargs):
         super().__init__(object_list, per_page, **kwargs)
