@@ -27,21 +27,13 @@ _OPTIONS = (
 
 
 class StoredJSON:
-    """JSON text as stored (valid JSON, as the database checked it), to be sent as it is."""
+    """JSON text as stored (valid JSON, as the database checked it), to be sent as it is. No
+    repr of its own: it holds patient data, which must never reach a log line."""
 
     __slots__ = ("text",)
 
     def __init__(self, text: str) -> None:
         self.text = text
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, StoredJSON) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __repr__(self) -> str:
-        return f"StoredJSON({self.text[:40]!r}...)"
 
 
 class _Encoder(JSONEncoder):
