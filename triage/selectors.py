@@ -21,6 +21,7 @@ from django_filters.constants import EMPTY_VALUES
 from clinic.callers import Caller
 from clinic.models import Event
 from clinic.scoping import for_caller
+from clinic.sql import precompiled
 from triage.filtersets import IntakeFilterSet
 from triage.models import Assessment, Intake, Patient, Review
 
@@ -103,8 +104,9 @@ def _intake_rows(
     )
     columns: dict[str, Any] = {
         "decision_json": Cast("assessment__decision", TextField()),
-        "has_reviews": _any_of(Review.objects.all()),
-        "referral": Subquery(latest_referral),
+        # The subqueries as text, compiled once (clinic.sql.precompiled).
+        "has_reviews": precompiled(Intake, _any_of(Review.objects.all())),
+        "referral": precompiled(Intake, Subquery(latest_referral)),
     }
     if with_answers:
         columns["answers_json"] = Cast("answers", TextField())
