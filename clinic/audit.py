@@ -129,7 +129,7 @@ def _insert(event: AuditEvent, patient_ids: list[str]) -> None:
     if change is not None:
         return  # written with the change, its id unread
     with connection.cursor() as cursor:
-        cursor.execute(held.statement(f"SELECT id FROM {name}"), held.params)  # noqa: S608
+        cursor.execute(held.statement(cursor, f"SELECT id FROM {name}"))  # noqa: S608
         event.pk = cursor.fetchone()[0]
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from clinic import held_writes, webhooks
 from clinic.models import Branch, Event
-from clinic.sql import insert_sql
+from clinic.sql import bound, insert_sql
 
 _FEED_LOCK_KEY = 0x7472696167  # any constant shared by every writer of the feed
 _pending: ContextVar[list[Event] | None] = ContextVar("feed_batch", default=None)
@@ -93,21 +93,24 @@ def _insert_locked(events: list[Event], held: held_writes.Held) -> None:
     must be held before the sequence hands out the events' ids, and is taken after the held
     writes so that it is held no longer than before), then the events with their webhook
     deliveries (one statement)."""
-    statements, params = [], []
-    if held.ctes:
-        statements.append(held.statement("SELECT NULL"))
-        params.extend(held.params)
-    if events:
-        insert, values = insert_sql(events, returning=("id", "branch_id", "type"))
-        deliveries, now = webhooks.fan_out_cte("new_events")
-        statements.append(f"SELECT pg_advisory_xact_lock({_FEED_LOCK_KEY})")
-        statements.append(
-            f"WITH new_events AS ({insert}), {deliveries} "  # noqa: S608 (no input in it)
-            "SELECT id, NULL FROM new_events UNION ALL SELECT id, endpoint_id FROM deliveries"
-        )
-        params.extend([*values, *now])
     with connection.cursor() as cursor:
-        cursor.execute("; ".join(statements), params)
+        statements = []
+        if held.ctes:
+            statements.append(held.statement(cursor, "SELECT NULL"))
+        if events:
+            insert, values = insert_sql(events, returning=("id", "branch_id", "type"))
+            deliveries, now = webhooks.fan_out_cte("new_events")
+            statements.append(f"SELECT pg_advisory_xact_lock({_FEED_LOCK_KEY})")
+            statements.append(
+                bound(
+                    cursor,
+                    f"WITH new_events AS ({insert}), {deliveries} "  # noqa: S608 (no input in it)
+                    "SELECT id, NULL FROM new_events UNION ALL "
+                    "SELECT id, endpoint_id FROM deliveries",
+                    (*values, *now),
+                )
+            )
+        cursor.execute("; ".join(statements))
         if not events:
             return
         for _ in statements[:-1]:

@@ -18,27 +18,27 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.sql import UpdateQuery
 
-from clinic.sql import insert_sql
+from clinic.sql import bound, insert_sql
 
 
 class Held:
-    """The statements held so far, each the body of a named CTE, with their parameters in
-    the order the CTEs are written."""
+    """The statements held so far, each the body of a named CTE with its parameters, in the
+    order the CTEs are written."""
 
     def __init__(self) -> None:
-        self.ctes: list[str] = []
-        self.params: list[Any] = []
+        self.ctes: list[tuple[str, Sequence[Any]]] = []
 
     def add(self, sql: str, params: Sequence[Any]) -> str:
         """Hold a statement; returns its CTE's name, which a later one may read (RETURNING)."""
         name = f"held{len(self.ctes)}"
-        self.ctes.append(f"{name} AS ({sql})")
-        self.params.extend(params)
+        self.ctes.append((f"{name} AS ({sql})", tuple(params)))
         return name
 
-    def statement(self, final: str) -> str:
-        """All of them as one statement ending in `final` (a SELECT, which may read them)."""
-        return f"WITH {', '.join(self.ctes)} {final}"
+    def statement(self, cursor: Any, final: str) -> str:
+        """All of them as one statement ending in `final` (a SELECT, which may read them),
+        their values bound in (clinic.sql.bound): to send with no parameters."""
+        ctes = ", ".join(bound(cursor, sql, params) for sql, params in self.ctes)
+        return f"WITH {ctes} {final}"
 
 
 _held: ContextVar[Held | None] = ContextVar("held_writes", default=None)
