@@ -1,7 +1,8 @@
 """SQL Django would send, held as text. The INSERT for some rows, to build a larger statement
 around: a data-modifying CTE, or a statement sent with another in one round trip (hot paths
-use it where one statement can do what the ORM does in two or three). And an expression
-compiled once, for a query that repeats it on every request (`precompiled`)."""
+use it where one statement can do what the ORM does in two or three); such a statement's
+pieces with their values bound in (`bound`). And an expression compiled once, for a query
+that repeats it on every request (`precompiled`)."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -58,8 +59,8 @@ def bound(cursor: Any, sql: str, params: Sequence[Any]) -> str:
     one Django uses) would send them: a piece of a larger statement sent with no parameters.
     psycopg remembers how it split a statement at its placeholders only for statements of up
     to 4 KB with up to 50 parameters; a write's held statement (clinic.held_writes) is larger,
-    and splitting it anew on every request cost about a tenth of an intake POST's CPU. Its
-    pieces, bound one by one, are each small enough to be remembered."""
+    and splitting it anew on every request was among the top frames of an intake POST's
+    profile. Its pieces, bound one by one, are each small enough to be remembered."""
     return cursor.cursor.mogrify(sql, params)
 
 
