@@ -127,6 +127,9 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# Repeated intake list pages planned once per connection (clinic.prepared); off behind a pooler
+# that shares server sessions between connections (PgBouncer's transaction mode).
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", SQLITE_OPTIONS)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

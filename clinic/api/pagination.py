@@ -7,6 +7,7 @@ from django.db.models import Func, IntegerField, Subquery
 from rest_framework import exceptions, pagination
 
 from clinic.api.fields import whole_number
+from clinic.prepared import prepared
 
 COUNT_COLUMN = "_rows_counted"
 
@@ -32,7 +33,8 @@ class CountedPaginator(Paginator):
         counted = self.object_list.annotate(
             **{COUNT_COLUMN: Subquery(source.order_by().values(n=_COUNT))}
         )
-        rows = list(counted[bottom : bottom + self.per_page])
+        with prepared():  # the same page for the same caller is the same statement
+            rows = list(counted[bottom : bottom + self.per_page])
         self.count = rows[0][COUNT_COLUMN] if rows else source.count()
         for row in rows:
             del row[COUNT_COLUMN]
