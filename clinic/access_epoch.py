@@ -23,12 +23,11 @@ import logging
 import secrets
 from typing import Any
 
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connections, transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from clinic import redis_client
 from clinic.models import ApiKey, Branch
 
 log = logging.getLogger(__name__)
@@ -41,16 +40,7 @@ _local = next(_local_changes)
 
 def _client() -> Any | None:
     """The raw Redis client behind Django's default cache, or None where it is not Redis."""
-    backend = caches["default"]  # a proxy: look at what it stands for
-    if not isinstance(backend, RedisCache):
-        return None
-    # The primary (write=True) for reads too: a replica could still hold an older epoch. Made
-    # once per backend (a redis.Redis costs ~50 µs to make; it is safe to share, its pool is).
-    pools = backend._cache
-    client = getattr(pools, "_access_epoch_client", None)
-    if client is None:
-        client = pools._access_epoch_client = pools.get_client(None, write=True)
-    return client
+    return redis_client.primary()
 
 
 def _key() -> str:

@@ -15,6 +15,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
+from clinic import redis_client
 from clinic.callers import KeyCaller, StaffCaller
 from clinic.client_address import client_address
 
@@ -65,7 +66,7 @@ class _SettingsRateThrottle(SimpleRateThrottle):
         a stand-in for DRF's history (its length and oldest entry are all that is read)."""
         cache: Any = _redis()
         stored_key = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(stored_key, write=True)
+        client = redis_client.primary()
         allowed, n, oldest = client.eval(
             _COUNT, 1, stored_key, repr(now), self.duration, self.num_requests, int(add)
         )
