@@ -1,8 +1,9 @@
 """Queries that repeat, planned once per database connection (PostgreSQL's PREPARE).
 
 A list page's query is long (its count, the latest referral and the review flag are subqueries
-in it) and the same on every request for the same caller, page and filters: PostgreSQL spent
-more CPU parsing and planning it than running it. Inside `prepared()`, a query whose exact
+in it) and the same on every request for the same caller, page and filters, yet PostgreSQL
+parsed and planned it anew each time: replayed with pgbench, 1.1-1.3 ms per page sent as text,
+0.8 ms prepared. Inside `prepared()`, a query whose exact
 text (values bound in, as Django sends it) this connection has already sent once is prepared
 under a name and executed by that name from then on. The text is the key: a different caller,
 filter or page is a different statement, and a text seen only once is sent as it is.
